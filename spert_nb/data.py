@@ -8,7 +8,7 @@ __all__ = ['KNOWN_DATASETS', 'DataError', 'DataWarning', 'EntityType', 'Relation
            'dataset_paths', 'demo_paths', 'corpus_stats', 'plot_type_counts', 'plot_sentence_lengths',
            'plot_entity_widths', 'plot_relation_distance']
 
-# %% ../nbs/00_data.ipynb #cb6e9d59
+# %% ../nbs/00_data.ipynb #ff1baed8
 import json
 import os
 import tempfile
@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 import spert_nb
 
-# %% ../nbs/00_data.ipynb #57b0e07a
+# %% ../nbs/00_data.ipynb #97d56761
 class DataError(ValueError):
     "A corpus or types file that breaks the SpERT JSON format; the message names file, document, field and value."
 
@@ -45,7 +45,7 @@ def _show(value: Any) -> str:
     r = repr(value)
     return r if len(r) <= _SHOW_CHARS else r[: _SHOW_CHARS - 3] + "..."
 
-# %% ../nbs/00_data.ipynb #b20241dd
+# %% ../nbs/00_data.ipynb #0b3ac072
 @dataclass(frozen=True)
 class EntityType:
     "An entity class of E (§3(a)); `index` 1..n is its label id, 0 being the *none* class."
@@ -69,7 +69,7 @@ class Types:
     entities: dict[str, EntityType]     # key -> type, index 1..n in file order
     relations: dict[str, RelationType]  # key -> type, index 0..m-1 in file order
 
-# %% ../nbs/00_data.ipynb #6b8b4ac5
+# %% ../nbs/00_data.ipynb #ccc96c26
 @patch(as_prop=True)
 def entity_labels(self: Types) -> list[str]:
     "Entity label names by id: `['none', *entity keys]`, so `entity_labels[t.index] == t.key`."
@@ -87,7 +87,7 @@ def to_dict(self: Types) -> dict:
             "relations": {k: {"short": t.short, "verbose": t.verbose, "symmetric": t.symmetric}
                           for k, t in self.relations.items()}}
 
-# %% ../nbs/00_data.ipynb #bddda8c8
+# %% ../nbs/00_data.ipynb #624a72b7
 def _type_entry(entry: Any, where: str, source: str, relation: bool) -> dict:
     "Checked `{short, verbose, symmetric}` of one types-file entry."
     allowed = ("short", "verbose", "symmetric") if relation else ("short", "verbose")
@@ -114,7 +114,7 @@ def _type_table(d: dict, part: str, source: str) -> dict:
         raise DataError(f"{source}: {part} = {_show(table)} ({_kind(table)}), expected an object of name: {{short, verbose}}")
     return table
 
-# %% ../nbs/00_data.ipynb #ae4961d8
+# %% ../nbs/00_data.ipynb #5f99f23b
 def types_from_dict(d: dict,               # parsed types file: {"entities": {...}, "relations": {...}}
                     source: str = "<dict>"  # where `d` came from, for messages
                    ) -> Types:
@@ -134,7 +134,7 @@ def types_from_dict(d: dict,               # parsed types file: {"entities": {..
                  for i, (k, v) in enumerate(rels.items())}
     return Types(entities, relations)
 
-# %% ../nbs/00_data.ipynb #8071bbbb
+# %% ../nbs/00_data.ipynb #2abbb678
 @dataclass
 class Entity:
     "A gold entity: the words `tokens[start:end]` (`end` exclusive) with entity type `type`."
@@ -157,7 +157,7 @@ class Document:
     relations: list[Relation] = field(default_factory=list)  # gold relations between `entities`
     orig_id: Any = None                                      # id in the source corpus, if known
 
-# %% ../nbs/00_data.ipynb #3eae380e
+# %% ../nbs/00_data.ipynb #bcd09f76
 @patch
 def to_dict(self: Document) -> dict:
     "The SpERT JSON layout of this document; `orig_id` only when it is not None."
@@ -167,7 +167,7 @@ def to_dict(self: Document) -> dict:
     if self.orig_id is not None: d["orig_id"] = self.orig_id
     return d
 
-# %% ../nbs/00_data.ipynb #93a9b8dd
+# %% ../nbs/00_data.ipynb #e8aba910
 _DOC_WANT = "an object {tokens, entities, relations[, orig_id]}"
 
 def _get(obj: dict, key: str, at: str, want: str) -> Any:
@@ -195,7 +195,7 @@ def _tokens(raw: Any, at: str) -> list[str]:
         if not t: raise DataError(f"{at}: tokens[{i}] = '' is empty, expected a word")
     return tokens
 
-# %% ../nbs/00_data.ipynb #99a7fcdc
+# %% ../nbs/00_data.ipynb #efa14d92
 def _entities(raw: Any, n_words: int, types: Types, at: str) -> list[Entity]:
     "Checked entities: known type, `0 <= start < end <= n_words` (word offsets, end exclusive)."
     want = "an object {type, start, end}"
@@ -205,7 +205,7 @@ def _entities(raw: Any, n_words: int, types: Types, at: str) -> list[Entity]:
         if not isinstance(e, dict): raise DataError(f"{w} = {_show(e)} ({_kind(e)}), expected {want}")
         typ = _get(e, "type", w, want)
         start, end = _int(_get(e, "start", w, want), f"{w}.start"), _int(_get(e, "end", w, want), f"{w}.end")
-        if typ not in types.entities:
+        if not isinstance(typ, str) or typ not in types.entities:
             raise DataError(f"{w}.type = {_show(typ)} is not an entity type, expected one of {list(types.entities)}")
         if start < 0: raise DataError(f"{w}.start = {start} < 0, expected a word index >= 0")
         if end > n_words:
@@ -215,6 +215,7 @@ def _entities(raw: Any, n_words: int, types: Types, at: str) -> list[Entity]:
         out.append(Entity(typ, start, end))
     return out
 
+# %% ../nbs/00_data.ipynb #c1774b4e
 def _relations(raw: Any, n_entities: int, types: Types, at: str) -> list[Relation]:
     "Checked relations: known type, `head != tail`, both in `0..n_entities-1`."
     want = "an object {type, head, tail}"
@@ -224,7 +225,7 @@ def _relations(raw: Any, n_entities: int, types: Types, at: str) -> list[Relatio
         if not isinstance(r, dict): raise DataError(f"{w} = {_show(r)} ({_kind(r)}), expected {want}")
         typ = _get(r, "type", w, want)
         head, tail = _int(_get(r, "head", w, want), f"{w}.head"), _int(_get(r, "tail", w, want), f"{w}.tail")
-        if typ not in types.relations:
+        if not isinstance(typ, str) or typ not in types.relations:
             raise DataError(f"{w}.type = {_show(typ)} is not a relation type, expected one of {list(types.relations)}")
         for name, v in (("head", head), ("tail", tail)):
             if not 0 <= v < n_entities:
@@ -233,7 +234,7 @@ def _relations(raw: Any, n_entities: int, types: Types, at: str) -> list[Relatio
         out.append(Relation(typ, head, tail))
     return out
 
-# %% ../nbs/00_data.ipynb #cd3033f7
+# %% ../nbs/00_data.ipynb #8e8b86f0
 def _repeats(keys: list, name: str) -> list[str]:
     "Notes `'name[j] repeats name[i]'` for each key equal to an earlier one."
     first, notes = {}, []
@@ -265,7 +266,7 @@ def document_from_dict(d: dict,                # one document as parsed from a S
     for n in notes: warnings.warn(n, DataWarning, stacklevel=2)
     return doc
 
-# %% ../nbs/00_data.ipynb #b1acfd7a
+# %% ../nbs/00_data.ipynb #92419980
 _ON_ERROR = ("raise", "skip")
 _FIRST_REASONS = 3   # reasons quoted when documents are skipped
 _FIRST_NOTES = 10    # notes quoted in one warning about kept data
@@ -299,7 +300,7 @@ def load_types(path: str | os.PathLike  # a SpERT types file, e.g. conll04/types
     source = _source_name(path)
     return types_from_dict(_read_json(path, source), source)
 
-# %% ../nbs/00_data.ipynb #1f774caa
+# %% ../nbs/00_data.ipynb #6f0307de
 def load_documents(path: str | os.PathLike,  # a SpERT JSON file: an array of documents
                    types: Types,             # the corpus' types (see `load_types`)
                    on_error: str = "raise"   # "raise": first bad document raises; "skip": leave it out, warn
@@ -328,7 +329,7 @@ def load_documents(path: str | os.PathLike,  # a SpERT JSON file: an array of do
                       DataWarning, stacklevel=2)
     return docs
 
-# %% ../nbs/00_data.ipynb #33ef2e47
+# %% ../nbs/00_data.ipynb #5c7e4811
 def save_documents(docs: Iterable[Document],  # documents to write
                    path: str | os.PathLike    # target file; its folder is created if needed
                   ) -> None:
@@ -348,7 +349,7 @@ def save_documents(docs: Iterable[Document],  # documents to write
         Path(tmp).unlink(missing_ok=True)
         raise
 
-# %% ../nbs/00_data.ipynb #9b7e8fdc
+# %% ../nbs/00_data.ipynb #756a3c48
 KNOWN_DATASETS = ("conll04", "scierc", "ade")  # the data sets of the SpERT paper, §4
 _GET_DATA = ("Get them with scripts/fetch_datasets.sh from the SpERT authors' public repository "
              "github.com/markus-eberts/spert; the CoNLL04 files are also in the public repository "
@@ -364,7 +365,7 @@ def _find_file(folder: Path, name: str, part: str) -> Path | None:
         if (folder / fname).is_file(): return folder / fname
     return None
 
-# %% ../nbs/00_data.ipynb #cc1c090b
+# %% ../nbs/00_data.ipynb #1ab4bb1d
 def dataset_paths(name: str,                          # one of KNOWN_DATASETS
                   root: str | os.PathLike | None = None, # look only in root/<name>/ instead of the defaults
                   fold: int | None = None               # ADE only: SpERT's fold k, files ade_split_<k>_{train,test}.json
@@ -392,7 +393,7 @@ def dataset_paths(name: str,                          # one of KNOWN_DATASETS
         + ("\nSpERT's ADE release has no dev split: its files are ade_split_<k>_{train,test}.json, pass fold=k."
            if name == "ade" and fold is None else ""))
 
-# %% ../nbs/00_data.ipynb #c0d61590
+# %% ../nbs/00_data.ipynb #c7934615
 def demo_paths() -> dict[str, Path]:
     "Paths of this project's demo corpus: <repo>/data/demo/{types,train,dev,test}.json."
     folder = _repo_root() / "data" / "demo"
@@ -402,7 +403,7 @@ def demo_paths() -> dict[str, Path]:
                                 "repository (data/demo/), not with an installed wheel: install a clone with pip install -e .")
     return paths
 
-# %% ../nbs/00_data.ipynb #0a72108c
+# %% ../nbs/00_data.ipynb #6820ed39
 def _overlapping_pairs(doc: Document) -> int:
     "Number of entity pairs of `doc` that share at least one word (nested or crossing)."
     es = doc.entities
@@ -423,7 +424,7 @@ def corpus_stats(docs: Sequence[Document],  # a corpus
             "documents_without_relations": sum(not d.relations for d in docs),
             "max_tokens": max((len(d.tokens) for d in docs), default=0)}
 
-# %% ../nbs/00_data.ipynb #a9313798
+# %% ../nbs/00_data.ipynb #be7d79fa
 def _new_figure(ncols: int = 1, width: float = 6.0, height: float = 3.5) -> tuple[Figure, Any]:
     "A pyplot-free Figure with an Agg canvas (so it renders and saves) and its `ncols` axes; sizes in inches per axes."
     fig = Figure(figsize=(width * ncols, height), layout="constrained")
@@ -436,7 +437,7 @@ def _need_docs(docs: Sequence[Document]) -> list[Document]:
     if not docs: raise ValueError("docs is empty, expected at least one document to plot")
     return docs
 
-# %% ../nbs/00_data.ipynb #77924f2d
+# %% ../nbs/00_data.ipynb #34311982
 def plot_type_counts(docs: Sequence[Document],  # a corpus
                      types: Types | None = None  # when given, every type gets a bar (also those never seen), in file order
                     ) -> Figure:
@@ -458,7 +459,7 @@ def plot_type_counts(docs: Sequence[Document],  # a corpus
     fig.suptitle(f"Most frequent entity type: {tops[0]}; relation type: {tops[1]}")
     return fig
 
-# %% ../nbs/00_data.ipynb #4fd85de1
+# %% ../nbs/00_data.ipynb #e72cb20d
 def _subword_count(words: list[str], tokenizer: Callable) -> int:
     "Subwords of a sentence when each word is tokenized on its own, without special tokens."
     return sum(len(ids) for ids in tokenizer(list(words), add_special_tokens=False)["input_ids"])
@@ -485,7 +486,7 @@ def plot_sentence_lengths(docs: Sequence[Document],         # a corpus
     ax.set_title(title)
     return fig
 
-# %% ../nbs/00_data.ipynb #52428060
+# %% ../nbs/00_data.ipynb #5dc1af99
 def plot_entity_widths(docs: Sequence[Document],  # a corpus
                        max_width: int = 10         # words; SpERT pre-filters longer spans, §3(b)
                       ) -> Figure:
@@ -507,7 +508,7 @@ def plot_entity_widths(docs: Sequence[Document],  # a corpus
                  f"exceed the {max_width}-word span limit")
     return fig
 
-# %% ../nbs/00_data.ipynb #34661cc4
+# %% ../nbs/00_data.ipynb #3f44f2f2
 def _gap(a: Entity, b: Entity) -> int:
     "Words strictly between two spans (0 when they touch or overlap)."
     return max(0, max(a.start, b.start) - min(a.end, b.end))
