@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['KNOWN_DATASETS', 'DataError', 'DataWarning', 'EntityType', 'RelationType', 'Types', 'types_from_dict', 'Entity',
-           'Relation', 'Document', 'document_from_dict', 'load_types', 'load_documents', 'save_documents',
+           'Relation', 'Document', 'document_from_dict', 'load_types', 'load_documents', 'save_documents', 'repo_root',
            'dataset_paths', 'demo_paths']
 
 # %% ../nbs/00_data.ipynb #ff1baed8
@@ -350,8 +350,8 @@ _GET_DATA = ("Get them with scripts/fetch_datasets.sh from the SpERT authors' pu
              "github.com/markus-eberts/spert; the CoNLL04 files are also in the public repository "
              "YoumiMa/TablERT-CNN, folder data/datasets/conll04/.")
 
-def _repo_root() -> Path:
-    "The repository folder: the parent of the spert_nb package folder."
+def repo_root() -> Path:
+    "The repository folder (the parent of the spert_nb package folder): home of `data/` and `runs/` in a clone."
     return Path(spert_nb.__file__).resolve().parent.parent
 
 def _find_file(folder: Path, name: str, part: str) -> Path | None:
@@ -371,7 +371,7 @@ def dataset_paths(name: str,                          # one of KNOWN_DATASETS
     parts = ({"types": "types", "train": "train", "dev": "dev", "test": "test"} if fold is None
              else {"types": "types", "train": f"split_{fold}_train", "test": f"split_{fold}_test"})
     env = os.environ.get("SPERT_DATA")
-    folders = [Path(root) / name] if root is not None else ([Path(env) / name] if env else []) + [_repo_root() / "data" / name]
+    folders = [Path(root) / name] if root is not None else ([Path(env) / name] if env else []) + [repo_root() / "data" / name]
     looked = []
     for folder in folders:
         found = {k: _find_file(folder, name, p) for k, p in parts.items()}
@@ -391,7 +391,7 @@ def dataset_paths(name: str,                          # one of KNOWN_DATASETS
 # %% ../nbs/00_data.ipynb #c7934615
 def demo_paths() -> dict[str, Path]:
     "Paths of this project's demo corpus: <repo>/data/demo/{types,train,dev,test}.json."
-    folder = _repo_root() / "data" / "demo"
+    folder = repo_root() / "data" / "demo"
     paths = {p: folder / f"{p}.json" for p in ("types", "train", "dev", "test")}
     if missing := [p.name for p in paths.values() if not p.is_file()]:
         raise FileNotFoundError(f"demo corpus files {missing} missing in {folder}/. They ship with the spert_nb git "

@@ -10,16 +10,20 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 # %% auto #0
-__all__ = ['SECTIONS', 'evaluate', 'format_metrics', 'save_metrics', 'f1_by_length', 'plot_per_type_f1']
+__all__ = ['SECTIONS', 'as_dict', 'align_documents', 'doc_items', 'evaluate', 'format_metrics', 'save_metrics', 'f1_by_length',
+           'plot_per_type_f1']
 
 # %% ../nbs/07_evaluation.ipynb #457b8bf1
-def _as_dict(doc) -> dict:
-    "A document as a plain dict: calls `.to_dict()` when the object has it."
+def as_dict(doc, # a SpERT JSON dict, or an object with `.to_dict()` such as `spert_nb.data.Document`
+           ) -> dict:
+    "A document as a plain SpERT JSON dict: `doc.to_dict()` when the object has that method, else `doc` itself."
     return doc.to_dict() if hasattr(doc, "to_dict") else doc
 
-def _align(gold_docs, pred_docs) -> tuple[list[dict], list[dict]]:
+def align_documents(gold_docs, # gold documents: SpERT JSON dicts or objects with `.to_dict()`
+                    pred_docs, # predicted documents: the same sentences, in the same order
+                   ) -> tuple[list[dict], list[dict]]:
     "Both lists as dicts; raises `ValueError` naming the document index when they do not describe the same sentences."
-    gold, pred = [_as_dict(d) for d in gold_docs], [_as_dict(d) for d in pred_docs]
+    gold, pred = [as_dict(d) for d in gold_docs], [as_dict(d) for d in pred_docs]
     if len(gold) != len(pred):
         raise ValueError(f"gold has {len(gold)} documents but predictions have {len(pred)}")
     for i, (g, p) in enumerate(zip(gold, pred)):
@@ -35,8 +39,12 @@ def _align(gold_docs, pred_docs) -> tuple[list[dict], list[dict]]:
 SECTIONS = ("entities", "entity_spans", "relations", "relations_spans")  # the four scores of `evaluate`
 
 # %% ../nbs/07_evaluation.ipynb #b45475af
-def _doc_items(doc: dict, i: int, side: str, symmetric: frozenset) -> dict[str, set]:
-    "The items of one document, per section; `side` ('gold'/'predicted') and `i` name it in errors."
+def doc_items(doc: dict, # one document, SpERT JSON
+              i: int, # its index, named in errors
+              side: str, # 'gold' or 'predicted', named in errors
+              symmetric: frozenset, # relation types compared order-free
+             ) -> dict[str, set]:
+    "The `(type, key)` items of one document per section of `SECTIONS`: what `evaluate` compares."
     try:
         ents = [(int(e["start"]), int(e["end"]), e["type"]) for e in doc.get("entities", [])]
     except KeyError as err:
@@ -90,11 +98,11 @@ def evaluate(gold_docs, # gold documents: SpERT JSON dicts or objects with `.to_
     "Scores (percent) of `pred_docs` against `gold_docs`: {section: {'micro', 'macro', 'per_type'}} for the four `SECTIONS`."
     if isinstance(symmetric, str): raise ValueError(f"symmetric must be a collection of type names, not the string {symmetric!r}")
     symmetric = frozenset(symmetric)
-    gold_docs, pred_docs = _align(gold_docs, pred_docs)
+    gold_docs, pred_docs = align_documents(gold_docs, pred_docs)
     gold, pred = {s: set() for s in SECTIONS}, {s: set() for s in SECTIONS}
     for side, docs, acc in (("gold", gold_docs, gold), ("predicted", pred_docs, pred)):
         for i, doc in enumerate(docs):
-            for s, items in _doc_items(doc, i, side, symmetric).items():
+            for s, items in doc_items(doc, i, side, symmetric).items():
                 acc[s] |= {(i, t, key) for t, key in items}
     fixed = {"entities": entity_types, "entity_spans": ["span"],
              "relations": relation_types, "relations_spans": relation_types}
@@ -167,7 +175,7 @@ def f1_by_length(gold_docs, # gold documents
                  relation_types=None, # fixed relation type list for the macro mean; None: types seen in the bucket
                 ) -> dict:
     "Strict relation micro and macro F1 per sentence-length bucket: {label: {'lo', 'hi', 'documents', 'micro_f1', 'macro_f1'}}."
-    gold_docs, pred_docs = _align(gold_docs, pred_docs)
+    gold_docs, pred_docs = align_documents(gold_docs, pred_docs)
     spans = [(lo, float("inf") if hi is None else hi) for lo, hi in buckets]
     for lo, hi in spans:
         if not 0 <= lo < hi: raise ValueError(f"bucket ({lo}, {hi}) must satisfy 0 <= lo < hi")
