@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_tokenization.ipynb #1b01f252
 from __future__ import annotations
-import re
+import re, weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +62,14 @@ class WordEncoding:
         return len(self.word_starts)
 
 # %% ../nbs/01_tokenization.ipynb #79cf2b01
+_SPACE_SENSITIVE = weakref.WeakKeyDictionary()  # tokenizer -> bool, asked once per tokenizer
+
 def _space_sensitive(tokenizer: PreTrainedTokenizerBase) -> bool:
-    "True when a leading space changes the ids (byte-level BPE such as RoBERTa, GPT-2)."
-    ids = tokenizer([" a", "a"], add_special_tokens=False)["input_ids"]
-    return ids[0] != ids[1]
+    "True when a leading space changes the ids (byte-level BPE such as RoBERTa, GPT-2); probed once per tokenizer."
+    if tokenizer not in _SPACE_SENSITIVE:
+        ids = tokenizer([" a", "a"], add_special_tokens=False)["input_ids"]
+        _SPACE_SENSITIVE[tokenizer] = ids[0] != ids[1]
+    return _SPACE_SENSITIVE[tokenizer]
 
 # %% ../nbs/01_tokenization.ipynb #482b82f4
 def encode_words(tokenizer: PreTrainedTokenizerBase, # a fast tokenizer, e.g. from `load_tokenizer`
