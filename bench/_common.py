@@ -1,5 +1,5 @@
 """Shared helpers of the benchmarks: data, model and timing. Benchmarks print ratios measured in one run."""
-import json, os, platform, resource, subprocess, sys, time
+import ctypes, json, os, platform, resource, subprocess, sys, time
 from pathlib import Path
 import torch
 from spert_nb.data import dataset_paths, load_types, load_documents
@@ -46,6 +46,20 @@ def best_of(fn, runs: int = 3) -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(key: str) -> float:
+    "VmRSS (now) or VmHWM (peak since the last reset) of this process, in MB."
+    line = next(l for l in open("/proc/self/status") if l.startswith(key))
+    return int(line.split()[1]) / 1024
+
+
+def peak_growth_mb(fn) -> float:
+    "Growth of the peak resident set while `fn` runs once (after a warm-up run), in MB."
+    fn(); ctypes.CDLL("libc.so.6").malloc_trim(0)        # warm-up: allocator pools, lazy init; then give back
+    open("/proc/self/clear_refs", "w").write("5")         # reset the peak (VmHWM) to the current RSS
+    base = _status_mb("VmRSS"); fn()
+    return _status_mb("VmHWM") - base
 
 
 def in_subprocess(code: str) -> dict:

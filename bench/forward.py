@@ -9,12 +9,9 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import DEFAULT_MODEL, best_of, batches, conll04, in_subprocess, load_model, machine
 
 MEMORY_CODE = """
-import ctypes, json, sys, torch
+import json, sys, torch
 sys.path.insert(0, "bench")
-from _common import batches, conll04, load_model, peak_rss_mb
-def status_mb(key):                  # VmRSS (now) or VmHWM (peak since the last reset), in MB
-    line = next(l for l in open("/proc/self/status") if l.startswith(key))
-    return int(line.split()[1]) / 1024
+from _common import batches, conll04, load_model, peak_growth_mb, peak_rss_mb
 model = load_model({model!r}); words = [d.tokens for d in conll04("test")]
 what, batch_size = {what!r}, {batch_size}
 run = (lambda b: model.decode(model(**b), [[""] * n for n in b["n_words"].tolist()])) if what == "spert" else \\
@@ -25,11 +22,7 @@ with torch.inference_mode():
         print(json.dumps({{"peak_mb": peak_rss_mb()}}))
     else:                            # one 250-word sentence: growth of the peak over the resident baseline
         long = batches(model, [[w for s in words for w in s][:250]], 1)[0]
-        run(long)                                            # warm-up: allocator pools, lazy init
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-        open("/proc/self/clear_refs", "w").write("5")        # reset the peak (VmHWM) to the current RSS
-        base = status_mb("VmRSS"); run(long)
-        print(json.dumps({{"growth_mb": status_mb("VmHWM") - base}}))
+        print(json.dumps({{"growth_mb": peak_growth_mb(lambda: run(long))}}))
 """
 
 

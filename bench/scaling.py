@@ -6,27 +6,14 @@ overlapping windows of `SpERT.encode`) and batch sizes 1..32 (CoNLL04 test sente
 growth of the peak resident set over the resident baseline while the batches run. Writes data/results/bench_scaling.json and
 nbs/images/bench_scaling.png; last line: JSON.
 """
-import ctypes, json, sys
+import json, sys
 from pathlib import Path
 import torch
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _common import DEFAULT_MODEL, ROOT, best_of, batches, conll04, load_model, machine
+from _common import DEFAULT_MODEL, ROOT, best_of, batches, conll04, load_model, machine, peak_growth_mb
 
 LENGTHS = (10, 25, 50, 100, 250, 500)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32)
-
-
-def _status_mb(key: str) -> float:
-    line = next(l for l in open("/proc/self/status") if l.startswith(key))
-    return int(line.split()[1]) / 1024
-
-
-def peak_growth_mb(fn) -> float:
-    "Growth of the peak resident set while `fn` runs once (after a warm-up run), in MB."
-    fn(); ctypes.CDLL("libc.so.6").malloc_trim(0)
-    open("/proc/self/clear_refs", "w").write("5")           # reset the peak (VmHWM) to the current RSS
-    base = _status_mb("VmRSS"); fn()
-    return _status_mb("VmHWM") - base
 
 
 def measure(model, batch_list) -> dict:

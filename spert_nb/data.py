@@ -75,6 +75,11 @@ def relation_labels(self: Types) -> list[str]:
     "Relation keys by output unit: `relation_labels[t.index] == t.key`."
     return list(self.relations)
 
+@patch(as_prop=True)
+def symmetric_relations(self: Types) -> frozenset[str]:
+    "Keys of the symmetric relation types (evaluated and reported order-free)."
+    return frozenset(k for k, r in self.relations.items() if r.symmetric)
+
 @patch
 def to_dict(self: Types) -> dict:
     "The types-file layout, so that `types_from_dict(t.to_dict()) == t`."

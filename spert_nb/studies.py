@@ -79,7 +79,7 @@ def _scores(model: SpERT, docs: list[Document], batch_size: int, by_length: bool
     if by_length:
         types = model.config.types_obj
         out["relations_f1_by_length"] = {label: b["micro_f1"] for label, b in f1_by_length(
-            [d.to_dict() for d in docs], preds, symmetric=frozenset(k for k, r in types.relations.items() if r.symmetric),
+            [d.to_dict() for d in docs], preds, symmetric=types.symmetric_relations,
             relation_types=types.relation_labels).items()}
     return out
 

@@ -113,12 +113,7 @@ def predict_documents(model: SpERT, # a model with its tokenizer
                       progress: bool = True, # show a tqdm bar
                      ) -> list[dict]:
     "Predictions (SpERT JSON with scores) for `docs`, in their order."
-    order = sorted(range(len(docs)), key=lambda i: len(docs[i].tokens))
-    preds = [None] * len(docs)
-    for i in tqdm(range(0, len(order), batch_size), desc="predict", disable=not progress, leave=False):
-        idx = order[i:i + batch_size]
-        for j, p in zip(idx, model.predict_batch([docs[j].tokens for j in idx])): preds[j] = p
-    return preds
+    return model.predict([d.tokens for d in docs], batch_size=batch_size, progress=progress)  # `09_inference`
 
 def evaluate_model(model: SpERT, # a model with its tokenizer
                    docs: list[Document], # gold documents
@@ -135,7 +130,7 @@ def score_predictions(model: SpERT, # the model that predicted (its types fix th
     "Metrics of `07_evaluation` for predictions already made."
     types = model.config.types_obj
     return evaluate([d.to_dict() for d in docs], preds,
-                    symmetric=frozenset(k for k, r in types.relations.items() if r.symmetric),
+                    symmetric=types.symmetric_relations,
                     entity_types=types.entity_labels[1:], relation_types=types.relation_labels)
 
 # %% ../nbs/08_training.ipynb #19b355d3

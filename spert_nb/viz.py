@@ -161,7 +161,7 @@ def render(doc, # predicted (or any) document: SpERT JSON dict or `Document`; sc
           ) -> Rendering:
     "HTML of a document: entities as labelled (nested) bars, relations as a list; with `gold`, Table 4-style marks."
     doc = as_dict(doc)
-    symmetric = frozenset(k for k, r in types.relations.items() if r.symmetric) if types else frozenset()
+    symmetric = types.symmetric_relations if types else frozenset()
     parts = [f'<div {_at("title")}>{_esc(title)}</div>'] if title is not None else []
     if gold is None:
         order = list(types.entities) if types else sorted({e["type"] for e in doc["entities"]})
