@@ -36,6 +36,11 @@ def batches(model: SpERT, sentences, batch_size: int):
     return [collate_encodings(enc[i:i + batch_size], model.tokenizer.pad_token_id or 0) for i in range(0, len(enc), batch_size)]
 
 
+def spert_run(model: SpERT, batch: dict) -> list[dict]:
+    "One SpERT inference pass over a collated batch, decoded to SpERT JSON (placeholder words: decoding cost only)."
+    return model.decode(model(**batch), [[""] * n for n in batch["n_words"].tolist()])
+
+
 def best_of(fn, runs: int = 3) -> float:
     "Minimum wall time of `runs` calls (seconds)."
     times = []

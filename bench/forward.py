@@ -6,15 +6,15 @@ Prints a table and, last, one line of JSON with every figure.
 import json, sys
 import torch
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _common import DEFAULT_MODEL, best_of, batches, conll04, in_subprocess, load_model, machine
+from _common import DEFAULT_MODEL, best_of, batches, conll04, in_subprocess, load_model, machine, spert_run
 
 MEMORY_CODE = """
 import json, sys, torch
 sys.path.insert(0, "bench")
-from _common import batches, conll04, load_model, peak_growth_mb, peak_rss_mb
+from _common import batches, conll04, load_model, peak_growth_mb, peak_rss_mb, spert_run
 model = load_model({model!r}); words = [d.tokens for d in conll04("test")]
 what, batch_size = {what!r}, {batch_size}
-run = (lambda b: model.decode(model(**b), [[""] * n for n in b["n_words"].tolist()])) if what == "spert" else \\
+run = (lambda b: spert_run(model, b)) if what == "spert" else \\
       (lambda b: model.encoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"]))
 with torch.inference_mode():
     if batch_size:                   # the whole test set at this batch size: peak resident memory of the process
@@ -33,7 +33,7 @@ def main(model_dir=DEFAULT_MODEL):
     with torch.inference_mode():
         for bs in (1, 8):
             data = batches(model, words, bs)
-            spert = lambda: [model.decode(model(**b), [[""] * n for n in b["n_words"].tolist()]) for b in data]
+            spert = lambda: [spert_run(model, b) for b in data]
             enc = lambda: [model.encoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"]) for b in data]
             spert(); enc()                                      # warm-up
             t_spert, t_enc = best_of(spert, 5), best_of(enc, 5)

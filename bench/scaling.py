@@ -10,7 +10,7 @@ import json, sys
 from pathlib import Path
 import torch
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _common import DEFAULT_MODEL, ROOT, best_of, batches, conll04, load_model, machine, peak_growth_mb
+from _common import DEFAULT_MODEL, ROOT, best_of, batches, conll04, load_model, machine, peak_growth_mb, spert_run
 
 LENGTHS = (10, 25, 50, 100, 250, 500)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32)
@@ -18,7 +18,7 @@ BATCH_SIZES = (1, 2, 4, 8, 16, 32)
 
 def measure(model, batch_list) -> dict:
     "Time (min of 3) and peak growth of SpERT (decoded) and of the encoder alone on the same batches."
-    spert = lambda: [model.decode(model(**b), [[""] * n for n in b["n_words"].tolist()]) for b in batch_list]
+    spert = lambda: [spert_run(model, b) for b in batch_list]
     enc = lambda: [model.encode(b["input_ids"], b["attention_mask"]) for b in batch_list]
     t_s, t_e = best_of(spert, 3), best_of(enc, 3)
     m_s, m_e = peak_growth_mb(spert), peak_growth_mb(enc)
