@@ -81,6 +81,8 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", choices=["local", "full", "cls"], default="local")
     p.add_argument("--max-span-width", type=int, default=10)
     p.add_argument("--width-dim", type=int, default=25)
+    p.add_argument("--width-init-std", type=float, default=1.0,
+                   help="std of the width embeddings' normal init (the paper gives none; 1.0 is nn.Embedding's default)")
     p.add_argument("--rel-threshold", type=float, default=0.4)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout before the classifiers (§4)")
     p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
@@ -111,7 +113,7 @@ def _train(argv):
         else:
             torch.manual_seed(cfg.seed)
             model = SpERT.from_encoder(types, a.encoder, pooling=a.pooling, context=a.context, dropout=a.dropout,
-                                       max_span_width=a.max_span_width, width_dim=a.width_dim,
+                                       max_span_width=a.max_span_width, width_dim=a.width_dim, width_init_std=a.width_init_std,
                                        rel_threshold=a.rel_threshold).to(device)
         history = train(model, docs, a.out, cfg, dev_docs=dev, resume=a.resume, progress=not a.no_progress)
         if info.is_main:

@@ -39,7 +39,12 @@ def init_distributed(device_type: str | None = None, # "cuda" or "cpu"; default:
     "Join the process group when started by torchrun (WORLD_SIZE > 1): NCCL for CUDA, gloo for CPU; else do nothing."
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         device_type = device_type or ("cuda" if torch.cuda.is_available() else "cpu")
-        if device_type == "cuda": torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        if device_type == "cuda":
+            local, gpus = int(os.environ.get("LOCAL_RANK", 0)), torch.cuda.device_count()
+            if local >= gpus:
+                raise ValueError(f"process LOCAL_RANK={local} needs GPU {local}, but this machine has {gpus}: start at most "
+                                 f"{gpus} per machine (torchrun --nproc_per_node), or train on CPUs (--device cpu)")
+            torch.cuda.set_device(local)
         dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
     return process_info()
 
