@@ -15,7 +15,7 @@ from torch import Tensor
 from matplotlib.figure import Figure
 
 from .tokenization import split_words
-from .spans import span_mask
+from .spans import span_mask, slot_span
 from .model import SpERT
 from .viz import html_table, render
 from .plots import plot_span_scores, span_score_matrix
@@ -85,7 +85,7 @@ def candidate_table(model: SpERT, # the model that made `scores`
     W = model.config.max_span_width
     rows, attrs = [], []
     for slot in order:
-        s, e = slot // W, slot // W + slot % W + 1
+        s, e = slot_span(slot, W)
         rows.append([html.escape(" ".join(scores.words[s:e])), f"[{s}, {e})",
                      html.escape(model.entity_labels[int(label[slot])]), f"{float(score[slot]):.3f}",
                      "✓" if keep[slot] else ""])

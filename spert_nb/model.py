@@ -14,7 +14,7 @@ from transformers.utils import ModelOutput
 from safetensors.torch import save_model, load_model
 from .data import Types, types_from_dict
 from .tokenization import resolve_encoder, load_tokenizer, encode_words, plan_windows, WordEncoding
-from .spans import span_mask
+from .spans import span_mask, slot_span
 from .pooling import pool_words, pool_ranges, pool_span_grid, POOLING_MODES
 from .context import relation_context, CONTEXT_MODES
 
@@ -191,14 +191,20 @@ def _classify_relations(self: SpERT, pooled1: Tensor, pooled2: Tensor, # (batch,
                         pairs: Tensor, # (batch, pairs, 2) grid slots of (s1, s2)
                        ) -> Tensor:
     "Eq. 4 before the sigmoid: relation logits (batch, pairs, relation_types)."
-    W = self.config.max_span_width
-    s1, s2 = pairs[..., 0], pairs[..., 1]                                  # (batch, pairs) each
-    start1, start2 = s1 // W, s2 // W
-    end1, end2 = start1 + s1 % W + 1, start2 + s2 % W + 1
-    ctx = relation_context(self.config.context, word_vecs, word_mask, cls, start1, end1, start2, end2)  # (batch, pairs, hidden)
-    x = torch.cat([self._span_repr(pooled1, s1), ctx, self._span_repr(pooled2, s2)], -1)  # (batch, pairs, 3*hidden + 2*width_dim)
+    ctx = self._pair_context(word_vecs, word_mask, cls, pairs)              # (batch, pairs, hidden)
+    x = torch.cat([self._span_repr(pooled1, pairs[..., 0]), ctx, self._span_repr(pooled2, pairs[..., 1])], -1)  # (batch, pairs, 3*hidden + 2*width_dim)
     return self.relation_classifier(self.dropout(x))                        # (batch, pairs, relation_types)
-SpERT._classify_relations = _classify_relations
+
+def _pair_context(self: SpERT, word_vecs: Tensor, # (batch, words, hidden) word maxima
+                  word_mask: Tensor, # (batch, words)
+                  cls: Tensor, # (batch, hidden)
+                  pairs: Tensor, # (batch, pairs, 2) grid slots of (s1, s2)
+                 ) -> Tensor:
+    "c(s1, s2) of Eq. 4 in the configured context mode: (batch, pairs, hidden)."
+    W = self.config.max_span_width
+    return relation_context(self.config.context, word_vecs, word_mask, cls,
+                            *slot_span(pairs[..., 0], W), *slot_span(pairs[..., 1], W))
+SpERT._classify_relations, SpERT._pair_context = _classify_relations, _pair_context
 
 # %% ../nbs/04_model.ipynb #f8163732
 def _inference_heads(self: SpERT, h: Tensor, # (batch, subwords, hidden)
@@ -224,12 +230,10 @@ def _pair_relation_logits(self: SpERT, head: Tensor, tail: Tensor, # (batch, gri
                           pairs: Tensor, # (batch, pairs, 2) grid slots
                          ) -> Tensor:
     "Eval mode: relation logits of candidate pairs, (batch, pairs, relation_types)."
-    W, hidden = self.config.max_span_width, word_vecs.shape[-1]
+    hidden = word_vecs.shape[-1]
     w_c = self.relation_classifier.weight[:, hidden + self.config.width_dim:2 * hidden + self.config.width_dim]
     s1, s2 = pairs[..., 0], pairs[..., 1]                                   # (batch, pairs)
-    start1, start2 = s1 // W, s2 // W
-    ctx = relation_context(self.config.context, word_vecs, word_mask, cls,
-                           start1, start1 + s1 % W + 1, start2, start2 + s2 % W + 1)  # (batch, pairs, hidden)
+    ctx = self._pair_context(word_vecs, word_mask, cls, pairs)              # (batch, pairs, hidden)
     r = head.shape[-1]
     return (head.gather(1, s1[..., None].expand(-1, -1, r)) + tail.gather(1, s2[..., None].expand(-1, -1, r))
             + ctx @ w_c.T + self.relation_classifier.bias)                 # (batch, pairs, relation_types)
@@ -292,8 +296,7 @@ def _forward(self: SpERT, input_ids: Tensor, # (batch, subwords)
             relation_pairs = torch.zeros(h.shape[0], 0, 2, dtype=torch.long, device=h.device)
         n_e, n_r = entity_slots.shape[1], relation_pairs.shape[1]
         slots = torch.cat([entity_slots, relation_pairs[..., 0], relation_pairs[..., 1]], 1)  # every span pooled at once
-        start = slots // W
-        pooled = pool_ranges(word_vecs, start, start + slots % W + 1, mode, word_ends - word_starts, W)  # (batch, n_e + 2 n_r, hidden)
+        pooled = pool_ranges(word_vecs, *slot_span(slots, W), mode, word_ends - word_starts, W)  # (batch, n_e + 2 n_r, hidden)
         ent, p1, p2 = pooled.split([n_e, n_r, n_r], 1)
         entity_logits = self._classify_entities(ent, cls, entity_slots)                # (batch, n_e, entity_types + 1)
         rel_logits = (self._classify_relations(p1, p2, word_max, word_mask, cls, relation_pairs) if n_r else
@@ -347,8 +350,8 @@ def _decode(self: SpERT, out: SpERTOutput, # an inference-mode output
     index = [{} for _ in words]                                             # slot -> entity index, per sentence
     for (b, slot), sc, lb in zip(cand.tolist(), cand_score, cand_label):    # slots ascend: by start, then width
         index[b][slot] = len(docs[b]["entities"])
-        docs[b]["entities"].append({"type": self.entity_labels[1 + lb], "start": slot // W,
-                                    "end": slot // W + slot % W + 1, "score": round(sc, 6)})
+        start, end = slot_span(slot, W)
+        docs[b]["entities"].append({"type": self.entity_labels[1 + lb], "start": start, "end": end, "score": round(sc, 6)})
     for (b, _, r), (s1, s2), sc in zip(hit.tolist(), hit_slots, hit_score):
         head, tail = index[b][s1], index[b][s2]
         if symmetric[r] and head > tail: head, tail = tail, head

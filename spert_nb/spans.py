@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['count_spans', 'span_grid', 'span_mask', 'span_slot', 'span_subword_ranges']
+__all__ = ['count_spans', 'span_grid', 'span_mask', 'span_slot', 'slot_span', 'span_subword_ranges']
 
 # %% ../nbs/02_spans.ipynb #5b9c9ad7
 def count_spans(n_words: int, # sentence length in words
@@ -25,10 +25,8 @@ def span_grid(n_words: int, # words of the longest sentence in the batch
              ) -> tuple[Tensor, Tensor, Tensor]:
     "`(word_start, word_end, width)` of every grid slot, each of shape (spans,) with spans = n_words * max_width."
     if max_width < 1: raise ValueError(f"max_width must be >= 1, got {max_width}")
-    slots = torch.arange(n_words * max_width, device=device)  # (spans,)
-    word_start = slots // max_width                 # (spans,)
-    width = slots % max_width + 1                   # (spans,)
-    return word_start, word_start + width, width
+    word_start, word_end = slot_span(torch.arange(n_words * max_width, device=device), max_width)  # (spans,) each
+    return word_start, word_end, word_end - word_start
 
 def span_mask(n_words: Tensor, # (batch,) sentence lengths in words
               max_width: int = 10, # W (§3)
@@ -43,6 +41,13 @@ def span_slot(word_start, # first word of the span
              ):
     "Grid slot of the span `[word_start, word_end)`; works on ints and tensors alike."
     return word_start * max_width + (word_end - word_start - 1)
+
+def slot_span(slot, # grid slot(s)
+              max_width: int = 10, # W (§3)
+             ):
+    "`(word_start, word_end)` of grid slot(s), the inverse of `span_slot`; works on ints and tensors alike."
+    word_start = slot // max_width
+    return word_start, word_start + slot % max_width + 1
 
 # %% ../nbs/02_spans.ipynb #2f37276c
 def span_subword_ranges(word_starts: Tensor, # (batch, words) sub_start of each word
