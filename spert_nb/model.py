@@ -330,6 +330,12 @@ def _filter_and_pair(self: SpERT, entity_logits: Tensor, # (batch, grid, entity_
                        relation_logits=rel_logits, relation_pairs=pairs, relation_mask=pair_mask, candidate_mask=keep)
 SpERT.forward, SpERT._filter_and_pair = _forward, _filter_and_pair
 
+# %% ../nbs/04_model.ipynb #dfa9e04d
+# public names for the lessons (the private ones stay as aliases)
+SpERT.span_repr, SpERT.classify_entities, SpERT.classify_relations, SpERT.pair_context = _span_repr, _classify_entities, _classify_relations, _pair_context
+SpERT.candidates, SpERT.filter_and_pair = _candidates, _filter_and_pair
+SpERT.inference_heads, SpERT.pair_relation_logits = _inference_heads, _pair_relation_logits
+
 # %% ../nbs/04_model.ipynb #7b75c776
 def _decode(self: SpERT, out: SpERTOutput, # an inference-mode output
             words: list[list[str]], # the batch's sentences, as words

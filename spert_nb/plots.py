@@ -12,16 +12,17 @@ import torch
 from torch import Tensor
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Patch, Rectangle
 
 from .tokenization import WordEncoding
 from .context import between_range
-from .evaluation import align_documents
+from .evaluation import align_documents, as_dict
 from .stats import new_figure
 
 # %% auto #0
 __all__ = ['entity_confusion', 'plot_entity_confusion', 'plot_f1_by_length', 'plot_alignment', 'span_score_matrix',
-           'plot_span_scores', 'plot_context_ranges', 'plot_relation_scores']
+           'plot_span_scores', 'plot_context_ranges', 'plot_relation_scores', 'plot_annotated']
 
 # %% ../nbs/10a_plots.ipynb #91a062fb
 def entity_confusion(gold_docs, # gold documents (dicts or `Document`s)
@@ -196,3 +197,66 @@ def plot_relation_scores(probs, # (pairs, relation_types) sigmoid scores
     ax.tick_params(labelsize=8)
     ax.set_title(f"{len(hits)} of {p.size} pair × type scores reach α = {rel_threshold}", fontsize=10)
     return fig
+
+# %% ../nbs/10a_plots.ipynb #3223ba4d
+_BAR_COLORS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#d9d9d9"]
+_PT = 72.0  # points per inch: the x axis is laid out in points, so text widths measured in points fit exactly
+
+def _word_edges(words: list[str], fontsize: float, gap: float) -> list[tuple[float, float]]:
+    "Left and right edge (points) of each word set in a row with `gap` points between words."
+    fig = Figure(); canvas = FigureCanvasAgg(fig); r = canvas.get_renderer()
+    edges, x = [], 0.0
+    for w in words:
+        width = fig.text(0, 0, w, fontsize=fontsize).get_window_extent(r).width * _PT / fig.dpi
+        edges.append((x, x + width)); x += width + gap
+    return edges
+
+def _arrow(ax, x1: float, x2: float, y: float, label: str):
+    "A relation: up from the head at x1, across at height y, down to the tail at x2 with an arrowhead; label on top."
+    ax.plot([x1, x1, x2], [0.35, y, y], color="#555", lw=1)
+    ax.annotate("", xy=(x2, 0.35), xytext=(x2, y), arrowprops=dict(arrowstyle="-|>", color="#555", lw=1))
+    ax.text((x1 + x2) / 2, y, label, ha="center", va="center", fontsize=8, color="#222",
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+
+# %% ../nbs/10a_plots.ipynb #b9b9e2b2
+def plot_annotated(doc, # SpERT JSON dict or `Document`: tokens, entities, relations
+                   title: str | None = None, # the figure's title
+                   scores: bool = False, # print the entities' and relations' scores (predictions)
+                   entity_types: list[str] | None = None, # fixes each type's colour (default: types in order seen)
+                  ) -> Figure:
+    "Words in a row, entities as coloured bars below them (nested ones stacked), relations as labelled arrows above."
+    doc = as_dict(doc)
+    words, ents, rels = doc["tokens"], doc["entities"], doc["relations"]
+    edges = _word_edges(words, 11, 6)
+    span_x = lambda e: (edges[e["start"]][0], edges[e["end"] - 1][1])
+    mid = lambda e: sum(span_x(e)) / 2
+    levels, order = _stack_levels([(e["start"], e["end"]) for e in ents]), entity_types or list(dict.fromkeys(e["type"] for e in ents))
+    n_lv, width = max(levels, default=0) + 1, max(edges[-1][1] + 20, 6.2 * len(title or ""))  # room for the title
+    fig = Figure(figsize=(width / _PT, 0.9 + 0.32 * n_lv + 0.32 * len(rels) + (0.3 if title else 0)))
+    ax = fig.add_axes((0, 0, 1, 0.86 if title else 1))
+    for w, (x, _) in zip(words, edges): ax.text(x + 10, 0, w, ha="left", va="center", fontsize=11)
+    for e, lv in zip(ents, levels):
+        (a, b), y = span_x(e), -0.75 - 0.7 * lv
+        c = _BAR_COLORS[order.index(e["type"]) % len(_BAR_COLORS)] if e["type"] in order else "#d9d9d9"
+        ax.add_patch(Rectangle((a + 10, y - 0.28), b - a, 0.56, color=c))
+        ax.text(mid(e) + 10, y, e["type"] + (f" {e['score']:.2f}" if scores and "score" in e else ""), ha="center", va="center", fontsize=8)
+    dist = lambda r: abs(mid(ents[r["head"]]) - mid(ents[r["tail"]]))
+    for k, r in enumerate(sorted(rels, key=dist)):              # short arrows low, long ones above them
+        label = r["type"] + (f" {r['score']:.2f}" if scores and "score" in r else "")
+        _arrow(ax, mid(ents[r["head"]]) + 10, mid(ents[r["tail"]]) + 10, 1.0 + 0.7 * k, label)
+    ax.set(xlim=(0, width), ylim=(-0.35 - 0.7 * n_lv, 1.4 + 0.7 * len(rels)))
+    ax.axis("off")
+    if title: fig.suptitle(title, fontsize=10, y=0.97)
+    return fig
+
+# %% ../nbs/10a_plots.ipynb #b3174502
+def _stack_levels(spans: list[tuple[int, int]]) -> list[int]:
+    "Row of each [start, end) span so that spans in one row do not overlap; shorter spans get the lower rows."
+    rows: list[list[tuple[int, int]]] = []
+    level = [0] * len(spans)
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i][1] - spans[i][0], spans[i][0])):
+        s, e = spans[i]
+        k = next((k for k, row in enumerate(rows) if all(e <= a or b <= s for a, b in row)), len(rows))
+        if k == len(rows): rows.append([])
+        rows[k].append((s, e)); level[i] = k
+    return level

@@ -67,7 +67,7 @@ def sparse_max_table(x: Tensor, # (batch, words, hidden), no gradient needed
                     ) -> tuple[Tensor, Tensor | None]:
     "Level j, position i: max of x[i : i + 2**j] (and, with `winners`, the winning word as a float); each (batch, levels, words, hidden). Filled in place."
     batch, words, hidden = x.shape
-    val = x.new_empty(batch, levels, words, hidden)
+    val = x.new_empty(batch, levels, words, hidden)                         # (batch, levels, words, hidden)
     arg = torch.empty(batch, levels, words, hidden, device=x.device) if winners else None  # float32: exact word numbers
     val[:, 0] = x
     if winners: arg[:, 0] = torch.arange(words, device=x.device)[:, None]
@@ -82,13 +82,15 @@ def sparse_max_table(x: Tensor, # (batch, words, hidden), no gradient needed
             arg[:, j, n:] = arg[:, j - 1, n:]
     return val, arg
 
+# %% ../nbs/03_pooling.ipynb #a1aa6de7
 def range_windows(lo: Tensor, hi: Tensor, # (batch, q) ranges [lo, hi) of at least one word
                   levels: int, words: int, # the table's shape
                  ) -> tuple[Tensor, Tensor]:
     "Flat indices into a (levels * words) table of the two same-level windows that cover each range; each (batch, q)."
-    k = (hi - lo).clamp(min=1).to(torch.float64).log2().floor().long().clamp(max=levels - 1)  # level: 2**k <= length
+    k = (hi - lo).clamp(min=1).to(torch.float64).log2().floor().long().clamp(max=levels - 1)  # (batch, q): 2**k <= length
     return k * words + lo.clamp(0, words - 1), k * words + (hi - 2 ** k).clamp(0, words - 1)
 
+# %% ../nbs/03_pooling.ipynb #acc1c58e
 class _RangeMax(torch.autograd.Function):
     "Max over word ranges [lo, hi) of at most `max_len` words; each output dimension's gradient goes to the word that won it."
     @staticmethod
@@ -96,13 +98,13 @@ class _RangeMax(torch.autograd.Function):
         batch, words, hidden = x.shape
         val, arg = sparse_max_table(x.detach(), max(min(words, max_len), 1).bit_length(), winners=True)
         first, second = (i[..., None].expand(-1, -1, hidden) for i in range_windows(lo, hi, val.shape[1], words))
-        val, arg = val.view(batch, -1, hidden), arg.view(batch, -1, hidden)
-        v1, v2, a1 = val.gather(1, first), val.gather(1, second), arg.gather(1, first)
+        val, arg = val.view(batch, -1, hidden), arg.view(batch, -1, hidden)    # (batch, levels * words, hidden)
+        v1, v2, a1 = val.gather(1, first), val.gather(1, second), arg.gather(1, first)  # (batch, q, hidden)
         empty = (hi <= lo)[..., None]                                                           # (batch, q, 1)
         win = torch.addcmul(a1, (v2 > v1).to(a1.dtype), arg.gather(1, second) - a1).masked_fill_(empty, words)
         ctx.save_for_backward(win.long())                                                       # word `words`: none
         ctx.words = words
-        return torch.maximum(v1, v2).masked_fill_(empty, 0.)
+        return torch.maximum(v1, v2).masked_fill_(empty, 0.)                                    # (batch, q, hidden)
 
     @staticmethod
     def backward(ctx, grad):
@@ -111,6 +113,7 @@ class _RangeMax(torch.autograd.Function):
         gx = grad.new_zeros(batch, ctx.words + 1, hidden).scatter_add_(1, win, grad)           # row `words`: empty ranges
         return gx[:, :ctx.words], None, None, None
 
+# %% ../nbs/03_pooling.ipynb #42c7192b
 def pool_ranges(word_vecs: Tensor, # (batch, words, hidden) from `pool_words` (same mode)
                 lo: Tensor, # (batch, queries) first word of each range
                 hi: Tensor, # (batch, queries) one past its last word

@@ -10,11 +10,12 @@ import torch
 from torch import Tensor
 from .data import Document, Types
 from .tokenization import WordEncoding, encode_words
-from .spans import span_slot
+from .spans import span_slot, count_spans
 from .model import collate_encodings
 
 # %% auto #0
-__all__ = ['Sample', 'sample_document', 'SpERTDataset', 'collate_samples']
+__all__ = ['Sample', 'sample_entities', 'sample_relations', 'sample_document', 'SpERTDataset', 'collate_samples',
+           'negative_pool_sizes']
 
 # %% ../nbs/05_sampling.ipynb #8e683d55
 @dataclass
@@ -27,49 +28,79 @@ class Sample:
     relation_labels: list[list[float]]  # multi-hot over Types.relation_labels
     too_wide: int = 0  # gold entities wider than max_span_width (not sampled)
 
+# %% ../nbs/05_sampling.ipynb #d6f10975
+def _sentence_slots(n_words: int, max_width: int) -> list[int]:
+    "Grid slots of every span of 1..max_width words in an n-word sentence, in slot order."
+    return [span_slot(s, s + w, max_width) for s in range(n_words) for w in range(1, min(max_width, n_words - s) + 1)]
+
+def _gold_slots(doc: Document, types: Types, max_width: int) -> tuple[dict[int, int], dict[int, int], int]:
+    "`(slot_of, gold, too_wide)`: entity index -> slot, slot -> class id (1..; 0 = none), entities wider than the grid."
+    slot_of, gold, too_wide = {}, {}, 0
+    for i, e in enumerate(doc.entities):
+        if e.end - e.start > max_width: too_wide += 1; continue
+        slot_of[i] = span_slot(e.start, e.end, max_width)
+        gold.setdefault(slot_of[i], types.entities[e.type].index)
+    return slot_of, gold, too_wide
+
+def sample_entities(doc: Document, # the gold sentence
+                    types: Types, # entity and relation types
+                    rng: random.Random, # source of randomness (seeded by the caller)
+                    neg_entities: int = 100, # N_e (§3.1, §4)
+                    max_span_width: int = 10, # W (§3(b))
+                   ) -> tuple[list[int], list[int], dict[int, int], int]:
+    "`(slots, labels, slot_of, too_wide)`: gold slots with class ids, then up to N_e random non-entity slots (label 0)."
+    slot_of, gold, too_wide = _gold_slots(doc, types, max_span_width)
+    negatives = [s for s in _sentence_slots(len(doc.tokens), max_span_width) if s not in gold]
+    negatives = rng.sample(negatives, min(neg_entities, len(negatives)))
+    return list(gold) + negatives, list(gold.values()) + [0] * len(negatives), slot_of, too_wide
+
+# %% ../nbs/05_sampling.ipynb #92b3a2dc
+def _relation_targets(doc: Document, types: Types, slot_of: dict[int, int]) -> dict[tuple[int, int], list[float]]:
+    "(head slot, tail slot) -> multi-hot target of every gold relation whose entities have slots; symmetric types both ways."
+    targets = {}
+    for r in doc.relations:
+        if r.head not in slot_of or r.tail not in slot_of: continue     # an entity too wide for the grid
+        k = types.relations[r.type].index
+        directions = [(slot_of[r.head], slot_of[r.tail])]
+        if types.relations[r.type].symmetric: directions.append((slot_of[r.tail], slot_of[r.head]))
+        for pair in directions:
+            targets.setdefault(pair, [0.] * len(types.relations))[k] = 1.
+    return targets
+
+def _pair_pool(spans: list[int], targets: dict) -> list[tuple[int, int]]:
+    "Ordered pairs of distinct slots of `spans` that are not in `targets`: the negatives to draw from."
+    return [(a, b) for a in spans for b in spans if a != b and (a, b) not in targets]
+
+# %% ../nbs/05_sampling.ipynb #1eb1fae4
+def sample_relations(doc: Document, # the gold sentence
+                     types: Types, # entity and relation types
+                     slot_of: dict[int, int], # entity index -> grid slot, from `sample_entities`
+                     rng: random.Random, # source of randomness (seeded by the caller)
+                     neg_relations: int = 100, # N_r (§3.1, §4)
+                     max_span_width: int = 10, # W (§3(b))
+                     weak_negatives: bool = False, # negatives from random span pairs (§4.2 ablation)
+                    ) -> tuple[list[tuple[int, int]], list[list[float]]]:
+    "`(pairs, targets)`: gold pairs with multi-hot targets, then up to N_r unrelated pairs (strong, or weak) with zeros."
+    targets = _relation_targets(doc, types, slot_of)
+    spans = _sentence_slots(len(doc.tokens), max_span_width) if weak_negatives else sorted(set(slot_of.values()))
+    pool = _pair_pool(spans, targets)
+    neg_pairs = rng.sample(pool, min(neg_relations, len(pool)))
+    return list(targets) + neg_pairs, list(targets.values()) + [[0.] * len(types.relations) for _ in neg_pairs]
+
+# %% ../nbs/05_sampling.ipynb #ed2f5927
 def sample_document(doc: Document, # the gold sentence
                     encoding: WordEncoding, # its `encode_words` output
                     types: Types, # entity and relation types
                     rng: random.Random, # source of randomness (seeded by the caller)
                     neg_entities: int = 100, # N_e (§3.1, §4)
                     neg_relations: int = 100, # N_r (§3.1, §4)
-                    max_span_width: int = 10, # W (§3)
+                    max_span_width: int = 10, # W (§3(b))
                     weak_negatives: bool = False, # relation negatives from random span pairs (§4.2 ablation)
                    ) -> Sample:
-    "Draw the entity and relation samples of one sentence (§3.1)."
-    W, n = max_span_width, len(doc.tokens)
-    slot_of = {}                                             # entity index -> slot (entities that fit the grid)
-    gold = {}                                                # slot -> class id
-    too_wide = 0
-    for i, e in enumerate(doc.entities):
-        if e.end - e.start > W: too_wide += 1; continue
-        s = span_slot(e.start, e.end, W)
-        slot_of[i] = s
-        gold.setdefault(s, types.entities[e.type].index)                # class id: 1..n, 0 = none
-    all_slots = [span_slot(s, s + w, W) for s in range(n) for w in range(1, min(W, n - s) + 1)]
-    negatives = [s for s in all_slots if s not in gold]
-    negatives = rng.sample(negatives, min(neg_entities, len(negatives)))
-    entity_slots = list(gold) + negatives
-    entity_labels_ = list(gold.values()) + [0] * len(negatives)
-
-    n_rel = len(types.relations)
-    targets: dict[tuple[int, int], list[float]] = {}
-    for r in doc.relations:
-        if r.head not in slot_of or r.tail not in slot_of: continue
-        k = types.relations[r.type].index
-        directions = [(slot_of[r.head], slot_of[r.tail])]
-        if types.relations[r.type].symmetric: directions.append((slot_of[r.tail], slot_of[r.head]))
-        for pair in directions:
-            targets.setdefault(pair, [0.] * n_rel)[k] = 1.
-    if weak_negatives:
-        pool = [(a, b) for a in all_slots for b in all_slots if a != b and (a, b) not in targets]
-    else:
-        ents = sorted(set(slot_of.values()))
-        pool = [(a, b) for a in ents for b in ents if a != b and (a, b) not in targets]
-    neg_pairs = rng.sample(pool, min(neg_relations, len(pool)))
-    return Sample(encoding, entity_slots, entity_labels_,
-                  list(targets) + neg_pairs, list(targets.values()) + [[0.] * n_rel for _ in neg_pairs],
-                  too_wide)
+    "Draw the entity and relation samples of one sentence (§3.1): entity negatives first, then relation negatives."
+    slots, labels, slot_of, too_wide = sample_entities(doc, types, rng, neg_entities, max_span_width)
+    pairs, targets = sample_relations(doc, types, slot_of, rng, neg_relations, max_span_width, weak_negatives)
+    return Sample(encoding, slots, labels, pairs, targets, too_wide)
 
 # %% ../nbs/05_sampling.ipynb #af2f8518
 class SpERTDataset(torch.utils.data.Dataset):
@@ -78,7 +109,7 @@ class SpERTDataset(torch.utils.data.Dataset):
                  tokenizer, # the encoder's fast tokenizer
                  types: Types, # entity and relation types
                  neg_entities: int = 100, neg_relations: int = 100, # N_e, N_r (§4)
-                 max_span_width: int = 10, # W (§3)
+                 max_span_width: int = 10, # W (§3(b))
                  weak_negatives: bool = False, # §4.2 ablation
                  seed: int = 0, # base seed of all draws
                 ):
@@ -97,6 +128,7 @@ class SpERTDataset(torch.utils.data.Dataset):
         rng = random.Random(f"{self.seed}/{self.epoch}/{i}")
         return sample_document(self.docs[i], self.encodings[i], self.types, rng, **self.options)
 
+# %% ../nbs/05_sampling.ipynb #dfa0039b
 def collate_samples(samples: list[Sample], # one batch
                     pad_id: int = 0, # the tokenizer's pad_token_id
                    ) -> dict[str, Tensor]:
@@ -106,10 +138,10 @@ def collate_samples(samples: list[Sample], # one batch
     n_r = max(len(s.relation_pairs) for s in samples)
     n_types = max((len(l) for s in samples for l in s.relation_labels), default=0)
     B = len(samples)
-    slots = torch.zeros(B, n_e, dtype=torch.long); labels = torch.zeros(B, n_e, dtype=torch.long)
-    emask = torch.zeros(B, n_e, dtype=torch.bool)
-    pairs = torch.zeros(B, n_r, 2, dtype=torch.long); rlabels = torch.zeros(B, n_r, n_types)
-    rmask = torch.zeros(B, n_r, dtype=torch.bool)
+    slots = torch.zeros(B, n_e, dtype=torch.long); labels = torch.zeros(B, n_e, dtype=torch.long)   # (batch, spans)
+    emask = torch.zeros(B, n_e, dtype=torch.bool)                                                   # (batch, spans)
+    pairs = torch.zeros(B, n_r, 2, dtype=torch.long); rlabels = torch.zeros(B, n_r, n_types)        # (batch, pairs, 2 | relation_types)
+    rmask = torch.zeros(B, n_r, dtype=torch.bool)                                                   # (batch, pairs)
     for i, s in enumerate(samples):
         k = len(s.entity_slots)
         slots[i, :k] = torch.tensor(s.entity_slots); labels[i, :k] = torch.tensor(s.entity_labels); emask[i, :k] = True
@@ -118,3 +150,13 @@ def collate_samples(samples: list[Sample], # one batch
             pairs[i, :k] = torch.tensor(s.relation_pairs); rlabels[i, :k] = torch.tensor(s.relation_labels); rmask[i, :k] = True
     return {**batch, "entity_slots": slots, "entity_labels": labels, "entity_sample_mask": emask,
             "relation_pairs": pairs, "relation_labels": rlabels, "relation_sample_mask": rmask}
+
+# %% ../nbs/05_sampling.ipynb #ba793297
+def negative_pool_sizes(doc: Document, # the gold sentence
+                        types: Types, # entity and relation types
+                        max_span_width: int = 10, # W (§3(b))
+                       ) -> tuple[int, int]:
+    "`(spans, pairs)`: the non-entity spans and the unrelated ordered gold-entity pairs that N_e and N_r draw from (§3.1)."
+    slot_of, gold, _ = _gold_slots(doc, types, max_span_width)
+    pool = _pair_pool(sorted(set(slot_of.values())), _relation_targets(doc, types, slot_of))
+    return count_spans(len(doc.tokens), max_span_width) - len(gold), len(pool)

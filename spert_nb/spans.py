@@ -8,7 +8,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['count_spans', 'span_grid', 'span_mask', 'span_slot', 'slot_span', 'span_subword_ranges']
+__all__ = ['PAST_END_COLOR', 'count_spans', 'span_slot', 'slot_span', 'span_grid', 'span_mask', 'span_subword_ranges',
+           'plot_span_grid']
 
 # %% ../nbs/02_spans.ipynb #5b9c9ad7
 def count_spans(n_words: int, # sentence length in words
@@ -19,8 +20,24 @@ def count_spans(n_words: int, # sentence length in words
     return w * n_words - w * (w - 1) // 2
 
 # %% ../nbs/02_spans.ipynb #eda7d61d
+def span_slot(word_start, # first word of the span (i)
+              word_end, # one past the last word (i + k + 1)
+              max_width: int = 10, # W (§3(b))
+             ):
+    "Grid slot i * W + k of the span `[word_start, word_end)` (width k + 1); works on ints and tensors alike."
+    return word_start * max_width + (word_end - word_start - 1)
+
+# %% ../nbs/02_spans.ipynb #247d9735
+def slot_span(slot, # grid slot(s)
+              max_width: int = 10, # W (§3(b))
+             ):
+    "`(word_start, word_end)` of grid slot(s), the inverse of `span_slot`; works on ints and tensors alike."
+    word_start = slot // max_width
+    return word_start, word_start + slot % max_width + 1
+
+# %% ../nbs/02_spans.ipynb #6c10944a
 def span_grid(n_words: int, # words of the longest sentence in the batch
-              max_width: int = 10, # W (§3)
+              max_width: int = 10, # W (§3(b))
               device=None, # where to create the tensors
              ) -> tuple[Tensor, Tensor, Tensor]:
     "`(word_start, word_end, width)` of every grid slot, each of shape (spans,) with spans = n_words * max_width."
@@ -28,26 +45,13 @@ def span_grid(n_words: int, # words of the longest sentence in the batch
     word_start, word_end = slot_span(torch.arange(n_words * max_width, device=device), max_width)  # (spans,) each
     return word_start, word_end, word_end - word_start
 
+# %% ../nbs/02_spans.ipynb #5e4ad40e
 def span_mask(n_words: Tensor, # (batch,) sentence lengths in words
-              max_width: int = 10, # W (§3)
+              max_width: int = 10, # W (§3(b))
              ) -> Tensor:
     "Boolean (batch, spans) mask of the grid slots that lie inside each sentence."
     _, word_end, _ = span_grid(int(n_words.max()) if len(n_words) else 0, max_width, n_words.device)
     return word_end[None, :] <= n_words[:, None]    # (batch, spans)
-
-def span_slot(word_start, # first word of the span
-              word_end, # one past the last word
-              max_width: int = 10, # W (§3)
-             ):
-    "Grid slot of the span `[word_start, word_end)`; works on ints and tensors alike."
-    return word_start * max_width + (word_end - word_start - 1)
-
-def slot_span(slot, # grid slot(s)
-              max_width: int = 10, # W (§3)
-             ):
-    "`(word_start, word_end)` of grid slot(s), the inverse of `span_slot`; works on ints and tensors alike."
-    word_start = slot // max_width
-    return word_start, word_start + slot % max_width + 1
 
 # %% ../nbs/02_spans.ipynb #2f37276c
 def span_subword_ranges(word_starts: Tensor, # (batch, words) sub_start of each word
@@ -59,3 +63,48 @@ def span_subword_ranges(word_starts: Tensor, # (batch, words) sub_start of each 
     word_start, word_end, _ = span_grid(n_words, max_width, word_starts.device)  # (spans,)
     last = (word_end - 1).clamp(max=max(n_words - 1, 0))               # (spans,)
     return word_starts[:, word_start], word_ends[:, last]              # (batch, spans) each
+
+# %% ../nbs/02_spans.ipynb #a9c0211c
+PAST_END_COLOR = "#bdbdbd"  # grey: grid slots past the sentence end
+
+def _grid_codes(n_words: int, kinds: dict[int, str], names: list[str], rest: str, max_width: int) -> Tensor:
+    "(width, start) colour codes of the grid: 0 past the sentence end, 1 + names.index(kind) for a span."
+    if missing := {rest, *kinds.values()} - set(names): raise ValueError(f"kinds {sorted(missing)} have no colour in colors")
+    _, word_end, _ = span_grid(n_words, max_width)                            # (spans,)
+    codes = torch.where(word_end <= n_words, names.index(rest) + 1, 0)        # (spans,)
+    for slot, kind in kinds.items():
+        if not (0 <= slot < len(codes) and word_end[slot] <= n_words):
+            raise ValueError(f"slot {slot} is not a span of the {n_words}-word sentence (W = {max_width})")
+        codes[slot] = names.index(kind) + 1
+    return codes.view(n_words, max_width).T                                   # (width, start)
+
+# %% ../nbs/02_spans.ipynb #fab210b6
+def plot_span_grid(words: list[str], # the sentence, one string per word
+                   kinds: dict[int, str], # grid slot -> kind (e.g. "gold entity"); the other spans are `rest`
+                   colors: dict[str, str], # kind -> colour, in legend order; must include `rest`
+                   rest: str = "span", # kind of the spans not in `kinds`
+                   max_width: int = 10, # W (§3(b))
+                   title: str = "", # the finding
+                   numbers: bool = True, # write each slot's number in its cell
+                   width: float = 8.0, # figure width in inches
+                  ):
+    "Figure of the grid, start word (x) × width (y), one cell per slot coloured by kind; slots past the end grey."
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    from spert_nb.stats import new_figure
+    n, W = len(words), max_width
+    if not n: raise ValueError("plot_span_grid: words is empty")
+    codes = _grid_codes(n, kinds, list(colors), rest, W)                      # (width, start)
+    fig, ax = new_figure(width=width, height=3.5)
+    ax.imshow(codes.numpy(), origin="lower", aspect="auto", vmin=-0.5, vmax=len(colors) + 0.5,
+              cmap=ListedColormap([PAST_END_COLOR, *colors.values()]))
+    if numbers:
+        for slot in range(n * W): ax.text(slot // W, slot % W, str(slot), ha="center", va="center", fontsize=6)
+    ax.set_xticks(range(n), words, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(W), [str(w) for w in range(1, W + 1)], fontsize=8)
+    ax.set_xticks([x - 0.5 for x in range(1, n)], minor=True); ax.set_yticks([y - 0.5 for y in range(1, W)], minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.6); ax.tick_params(which="minor", length=0)
+    ax.set(xlabel="start word (word_start)", ylabel="width (words)", title=title)
+    handles = [Patch(color=c, label=k) for k, c in colors.items()] + [Patch(color=PAST_END_COLOR, label="past the end")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    return fig

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, logging, math, os, random, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from typing import Callable
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
@@ -191,6 +192,39 @@ def _train_step(model: nn.Module, # the model, DDP-wrapped when distributed
     (loss.loss * weight * info.world_size).backward()                            # DDP averages over processes
     return global_sum(loss.loss.detach() * weight, info)
 
+# %% ../nbs/08_training.ipynb #a0037aba
+def _resume(model: SpERT, out_dir: Path, config: TrainConfig, optimizer, scheduler, info: ProcessInfo) -> tuple[list[dict], int]:
+    "Load `out_dir/checkpoint` into model, optimizer, schedule and random states; returns (history, epochs done)."
+    ckpt = out_dir / CHECKPOINT
+    if not (ckpt / STATE_NAME).is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint to resume from")
+    state = torch.load(ckpt / STATE_NAME, weights_only=False)
+    if state["train_config"] != asdict(config):
+        diff = {k: (v, asdict(config)[k]) for k, v in state["train_config"].items() if asdict(config).get(k) != v}
+        raise ValueError(f"{ckpt}: the checkpoint was trained with other settings (checkpoint, now): {diff}")
+    load_model(model, str(ckpt / WEIGHTS_NAME), device=str(model.device))
+    optimizer.load_state_dict(state["optimizer"]); scheduler.load_state_dict(state["scheduler"])
+    _set_random_states(state["random"][info.rank % len(state["random"])])
+    if info.is_main: log.info("resuming after epoch %d of %d from %s", state["epoch"], config.epochs, ckpt)
+    return state["history"], state["epoch"]
+
+# %% ../nbs/08_training.ipynb #eaed9acc
+def _run_epoch(step_model: nn.Module, model: SpERT, data: SpERTDataset, sampler: DistributedBatchSampler,
+               optimizer, scheduler, config: TrainConfig, info: ProcessInfo, epoch: int, progress: bool) -> dict:
+    "One pass over the training set (sample → collate → forward → loss → backward → clip → step); returns its record."
+    model.train(); data.set_epoch(epoch); sampler.set_epoch(epoch)
+    use_amp, pad_id = config.amp and model.device.type == "cuda", model.tokenizer.pad_token_id or 0
+    total, count = 0.0, 0
+    bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+    for idx in bar:
+        weight = 1.0 if idx else 0.0
+        batch = {k: v.to(model.device) for k, v in collate_samples([data[i] for i in idx or [0]], pad_id).items()}
+        total += _train_step(step_model, batch, weight, info, use_amp).item(); count += 1
+        nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
+        bar.set_postfix(loss=f"{total / count:.4f}")
+    return {"epoch": epoch + 1, "loss": total / max(count, 1), "lr": scheduler.get_last_lr()[0]}
+
+# %% ../nbs/08_training.ipynb #fe9eae32
 def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to resume)
           train_docs: list[Document], # gold training documents
           out_dir, # output folder: checkpoint/, metrics.jsonl, the final model
@@ -198,52 +232,25 @@ def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to 
           dev_docs: list[Document] | None = None, # evaluated after each epoch when given
           resume: bool = False, # continue from out_dir/checkpoint
           progress: bool = True, # tqdm bars
+          on_epoch_end: Callable[[SpERT, dict], None] | None = None, # called (main process) with the model and the epoch's record
          ) -> list[dict]:
     "Train SpERT (§3.1, §4); returns the per-epoch history (loss and, with dev_docs, dev metrics). Runs under torchrun."
     out_dir, info = Path(out_dir), process_info()
     if info.is_main: out_dir.mkdir(parents=True, exist_ok=True)
     progress = progress and info.is_main
-    device = model.device
-    use_amp = config.amp and device.type == "cuda"
-    types = model.config.types_obj
-    data = SpERTDataset(train_docs, model.tokenizer, types, config.neg_entities, config.neg_relations,
+    data = SpERTDataset(train_docs, model.tokenizer, model.config.types_obj, config.neg_entities, config.neg_relations,
                         model.config.max_span_width, config.weak_negatives, config.seed)
     sampler = DistributedBatchSampler(len(data), config.batch_size, config.seed, info)
     optimizer = make_optimizer(model, config.lr, config.weight_decay, config.adam_eps, config.adam_bias_correction)
     scheduler = linear_schedule(optimizer, len(sampler) * config.epochs, config.warmup)
-    history, start = [], 0
-    if resume:
-        ckpt = out_dir / CHECKPOINT
-        if not (ckpt / STATE_NAME).is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint to resume from")
-        state = torch.load(ckpt / STATE_NAME, weights_only=False)
-        if state["train_config"] != asdict(config):
-            diff = {k: (v, asdict(config)[k]) for k, v in state["train_config"].items() if asdict(config).get(k) != v}
-            raise ValueError(f"{ckpt}: the checkpoint was trained with other settings (checkpoint, now): {diff}")
-        load_model(model, str(ckpt / WEIGHTS_NAME), device=str(device))
-        optimizer.load_state_dict(state["optimizer"]); scheduler.load_state_dict(state["scheduler"])
-        history, start = state["history"], state["epoch"]
-        _set_random_states(state["random"][info.rank % len(state["random"])])
-        if info.is_main: log.info("resuming after epoch %d of %d from %s", start, config.epochs, ckpt)
-    else:
-        random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)   # dropout differs per process
-    step_model = model
-    if info.distributed:
-        step_model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
-                                                         find_unused_parameters=True)  # a step may skip the relation head
-    pad_id = model.tokenizer.pad_token_id or 0
+    history, start = _resume(model, out_dir, config, optimizer, scheduler, info) if resume else ([], 0)
+    if not resume: random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)  # dropout per process
+    step_model = model if not info.distributed else nn.parallel.DistributedDataParallel(
+        model, device_ids=[model.device.index] if model.device.type == "cuda" else None,
+        find_unused_parameters=True)  # a step may skip the relation head
     for epoch in range(start, config.epochs):
-        model.train(); data.set_epoch(epoch); sampler.set_epoch(epoch)
         started = time.perf_counter()
-        total, count = 0.0, 0
-        bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
-        for idx in bar:
-            weight = 1.0 if idx else 0.0
-            batch = {k: v.to(device) for k, v in collate_samples([data[i] for i in idx or [0]], pad_id).items()}
-            total += _train_step(step_model, batch, weight, info, use_amp).item(); count += 1
-            nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
-            bar.set_postfix(loss=f"{total / count:.4f}")
-        record = {"epoch": epoch + 1, "loss": total / max(count, 1), "lr": scheduler.get_last_lr()[0]}
+        record = _run_epoch(step_model, model, data, sampler, optimizer, scheduler, config, info, epoch, progress)
         if dev_docs:
             m = _distributed_eval(model, dev_docs, config.eval_batch_size, progress, info)
             record.update({f"dev_{k}_{avg}_f1": m[k][avg]["f1"] for k in ("entities", "relations") for avg in ("micro", "macro")})
@@ -252,6 +259,7 @@ def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to 
         if info.is_main:
             save_checkpoint(out_dir, model, optimizer, scheduler, epoch + 1, history, config, states)
             log.info("epoch %d (%.1f s): %s", epoch + 1, time.perf_counter() - started, json.dumps(record))
+            if on_epoch_end is not None: on_epoch_end(model, record)
     if info.is_main: model.save_pretrained(out_dir)
     return history
 
