@@ -103,6 +103,14 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/11_cli.ipynb #34741ff4
+def _train_config(a: argparse.Namespace) -> TrainConfig:
+    "The TrainConfig that spert_nb_train's flags describe."
+    return TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay, warmup=a.warmup,
+                       max_grad_norm=a.max_grad_norm, neg_entities=a.neg_entities, neg_relations=a.neg_relations,
+                       adam_eps=a.adam_eps, adam_bias_correction=a.adam_bias_correction,
+                       weak_negatives=a.weak_negatives, seed=a.seed, eval_batch_size=a.eval_batch_size, amp=not a.no_amp)
+
+# %% ../nbs/11_cli.ipynb #8cfc7481
 def _train(argv):
     a = train_parser().parse_args(argv)
     types = load_types(a.types)
@@ -111,10 +119,7 @@ def _train(argv):
         if a.max_docs < 1: raise ValueError(f"--max-docs must be >= 1, got {a.max_docs}")
         docs = docs[:a.max_docs]
     dev = load_documents(a.dev, types) if a.dev else None
-    cfg = TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay, warmup=a.warmup,
-                      max_grad_norm=a.max_grad_norm, neg_entities=a.neg_entities, neg_relations=a.neg_relations,
-                      adam_eps=a.adam_eps, adam_bias_correction=a.adam_bias_correction,
-                      weak_negatives=a.weak_negatives, seed=a.seed, eval_batch_size=a.eval_batch_size, amp=not a.no_amp)
+    cfg = _train_config(a)
     device = _device(a.device)
     info = init_distributed(device.type)                  # started by torchrun: join the process group
     if info.distributed and device.type == "cuda" and a.device is None: device = torch.device("cuda", info.local_rank)

@@ -256,6 +256,7 @@ def _parse_document(d: Any, types: Types, source: str, index: int) -> tuple[Docu
     if extra := sorted(set(d) - {"tokens", "entities", "relations", "orig_id"}): notes.append(f"ignored unknown keys {extra}")
     return Document(tokens, entities, relations, orig_id), [f"{at}: {n}" for n in notes]
 
+# %% ../nbs/00_data.ipynb #7ca07a78
 def document_from_dict(d: dict,                # one document as parsed from a SpERT JSON file
                        types: Types,           # the corpus' types; unknown type names are errors
                        source: str = "<dict>", # file name, for messages
@@ -285,6 +286,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
         d[k] = v
     return d
 
+# %% ../nbs/00_data.ipynb #cb8eeae6
 def _read_json(path: Path, source: str) -> Any:
     "Parsed JSON of `path`; DataError with line and column when it is not valid JSON."
     try: return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)

@@ -34,6 +34,7 @@ def process_info() -> ProcessInfo:
         return ProcessInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", 0)))
     return ProcessInfo()
 
+# %% ../nbs/07a_distributed.ipynb #c5063df5
 def init_distributed(device_type: str | None = None, # "cuda" or "cpu"; default: cuda when available
                     ) -> ProcessInfo:
     "Join the process group when started by torchrun (WORLD_SIZE > 1): NCCL for CUDA, gloo for CPU; else do nothing."

@@ -149,6 +149,7 @@ def _set_random_states(s: dict):
     random.setstate(s["python"]); torch.set_rng_state(s["torch"])
     if s["cuda"] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
 
+# %% ../nbs/08_training.ipynb #79d052c5
 def save_checkpoint(out_dir: Path, # the run's output folder
                     model: SpERT, optimizer, scheduler, # training state
                     epoch: int, # epochs finished
@@ -224,6 +225,16 @@ def _run_epoch(step_model: nn.Module, model: SpERT, data: SpERTDataset, sampler:
         bar.set_postfix(loss=f"{total / count:.4f}")
     return {"epoch": epoch + 1, "loss": total / max(count, 1), "lr": scheduler.get_last_lr()[0]}
 
+# %% ../nbs/08_training.ipynb #55c99b08
+def _setup(model: SpERT, train_docs: list[Document], config: TrainConfig, info: ProcessInfo):
+    "The run's data set (samples drawn per epoch), batch sampler, optimizer and learning-rate schedule."
+    data = SpERTDataset(train_docs, model.tokenizer, model.config.types_obj, config.neg_entities, config.neg_relations,
+                        model.config.max_span_width, config.weak_negatives, config.seed)
+    sampler = DistributedBatchSampler(len(data), config.batch_size, config.seed, info)
+    optimizer = make_optimizer(model, config.lr, config.weight_decay, config.adam_eps, config.adam_bias_correction)
+    scheduler = linear_schedule(optimizer, len(sampler) * config.epochs, config.warmup)
+    return data, sampler, optimizer, scheduler
+
 # %% ../nbs/08_training.ipynb #fe9eae32
 def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to resume)
           train_docs: list[Document], # gold training documents
@@ -238,16 +249,11 @@ def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to 
     out_dir, info = Path(out_dir), process_info()
     if info.is_main: out_dir.mkdir(parents=True, exist_ok=True)
     progress = progress and info.is_main
-    data = SpERTDataset(train_docs, model.tokenizer, model.config.types_obj, config.neg_entities, config.neg_relations,
-                        model.config.max_span_width, config.weak_negatives, config.seed)
-    sampler = DistributedBatchSampler(len(data), config.batch_size, config.seed, info)
-    optimizer = make_optimizer(model, config.lr, config.weight_decay, config.adam_eps, config.adam_bias_correction)
-    scheduler = linear_schedule(optimizer, len(sampler) * config.epochs, config.warmup)
+    data, sampler, optimizer, scheduler = _setup(model, train_docs, config, info)
     history, start = _resume(model, out_dir, config, optimizer, scheduler, info) if resume else ([], 0)
     if not resume: random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)  # dropout per process
-    step_model = model if not info.distributed else nn.parallel.DistributedDataParallel(
-        model, device_ids=[model.device.index] if model.device.type == "cuda" else None,
-        find_unused_parameters=True)  # a step may skip the relation head
+    step_model = model if not info.distributed else nn.parallel.DistributedDataParallel(   # a step may skip
+        model, device_ids=[model.device.index] if model.device.type == "cuda" else None, find_unused_parameters=True)
     for epoch in range(start, config.epochs):
         started = time.perf_counter()
         record = _run_epoch(step_model, model, data, sampler, optimizer, scheduler, config, info, epoch, progress)

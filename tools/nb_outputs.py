@@ -15,7 +15,7 @@ produce some. With --strict it also compares the text of every output (same mach
 Default notebooks: nbs/*.ipynb without those starting with "_". Ends with one line "N passed, N failed".
 """
 from __future__ import annotations
-import argparse, json, os, re, shutil, sys, tempfile
+import argparse, json, os, re, subprocess, sys, tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -173,6 +173,7 @@ def main(argv=None) -> int:
                 if cell["cell_type"] == "code":
                     cell["outputs"], cell["execution_count"] = fresh.get(cell.get("id"), []), None
             p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            subprocess.run(["nbdev_clean", "--fname", str(p)], check=True)   # the layout nbdev_clean keeps
             n = sum(bool(c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code")
             print(f"{p.name}: stored the outputs of {n} cells")
         else:
