@@ -216,13 +216,14 @@ def _run_epoch(step_model: nn.Module, model: SpERT, data: SpERTDataset, sampler:
     use_amp, pad_id = config.amp and model.device.type == "cuda", model.tokenizer.pad_token_id or 0
     total, count = 0.0, 0
     bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
-    for idx in bar:
-        weight = 1.0 if idx else 0.0
-        batch = {k: v.to(model.device) for k, v in collate_samples([data[i] for i in idx or [0]], pad_id).items()}
-        total += _train_step(step_model, batch, weight, info, use_amp).item(); count += 1
-        nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
-        bar.set_postfix(loss=f"{total / count:.4f}")
+    with torch.enable_grad():                             # even where the caller turned gradients off
+        for idx in bar:
+            weight = 1.0 if idx else 0.0
+            batch = {k: v.to(model.device) for k, v in collate_samples([data[i] for i in idx or [0]], pad_id).items()}
+            total += _train_step(step_model, batch, weight, info, use_amp).item(); count += 1
+            nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
+            bar.set_postfix(loss=f"{total / count:.4f}")
     return {"epoch": epoch + 1, "loss": total / max(count, 1), "lr": scheduler.get_last_lr()[0]}
 
 # %% ../nbs/08_training.ipynb #55c99b08

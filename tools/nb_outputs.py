@@ -158,6 +158,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if not os.environ.get("SPERT_DATA"):
         print("nb_outputs: warning: SPERT_DATA is not set; the stored outputs are those of a run with CoNLL04")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # two notebook processes on few cores: no busy-waiting
     if a.mode == "selftest": return _selftest()
     paths = _notebooks(a.notebooks)
     results = _run_all(paths, a.workers)
