@@ -129,7 +129,7 @@ def _text(outputs) -> str:
     parts = []
     for o in outputs:
         if o.get("output_type") == "stream": parts.append("".join(o["text"]))
-        for k, v in o.get("data", {}).items():
+        for k, v in sorted(o.get("data", {}).items()):          # nbdev_clean stores the mime types sorted
             if k.startswith("text/"): parts.append("".join(v))
     return "".join(parts)
 
