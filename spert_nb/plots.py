@@ -18,6 +18,7 @@ from matplotlib.patches import Patch, Rectangle
 from .tokenization import WordEncoding
 from .context import between_range
 from .evaluation import align_documents, as_dict
+from .viz import TYPE_COLORS, entity_levels
 from .stats import new_figure
 
 # %% auto #0
@@ -199,7 +200,6 @@ def plot_relation_scores(probs, # (pairs, relation_types) sigmoid scores
     return fig
 
 # %% ../nbs/10a_plots.ipynb #3223ba4d
-_BAR_COLORS = ["#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#d9d9d9"]
 _PT = 72.0  # points per inch: the x axis is laid out in points, so text widths measured in points fit exactly
 
 def _word_edges(words: list[str], fontsize: float, gap: float) -> list[tuple[float, float]]:
@@ -230,14 +230,14 @@ def plot_annotated(doc, # SpERT JSON dict or `Document`: tokens, entities, relat
     edges = _word_edges(words, 11, 6)
     span_x = lambda e: (edges[e["start"]][0], edges[e["end"] - 1][1])
     mid = lambda e: sum(span_x(e)) / 2
-    levels, order = _stack_levels([(e["start"], e["end"]) for e in ents]), entity_types or list(dict.fromkeys(e["type"] for e in ents))
+    levels, order = entity_levels([(e["start"], e["end"]) for e in ents]), entity_types or list(dict.fromkeys(e["type"] for e in ents))
     n_lv, width = max(levels, default=0) + 1, max(edges[-1][1] + 20, 6.2 * len(title or ""))  # room for the title
     fig = Figure(figsize=(width / _PT, 0.9 + 0.32 * n_lv + 0.32 * len(rels) + (0.3 if title else 0)))
     ax = fig.add_axes((0, 0, 1, 0.86 if title else 1))
     for w, (x, _) in zip(words, edges): ax.text(x + 10, 0, w, ha="left", va="center", fontsize=11)
     for e, lv in zip(ents, levels):
         (a, b), y = span_x(e), -0.75 - 0.7 * lv
-        c = _BAR_COLORS[order.index(e["type"]) % len(_BAR_COLORS)] if e["type"] in order else "#d9d9d9"
+        c = TYPE_COLORS[order.index(e["type"]) % len(TYPE_COLORS)] if e["type"] in order else "#d9d9d9"
         ax.add_patch(Rectangle((a + 10, y - 0.28), b - a, 0.56, color=c))
         ax.text(mid(e) + 10, y, e["type"] + (f" {e['score']:.2f}" if scores and "score" in e else ""), ha="center", va="center", fontsize=8)
     dist = lambda r: abs(mid(ents[r["head"]]) - mid(ents[r["tail"]]))
@@ -248,15 +248,3 @@ def plot_annotated(doc, # SpERT JSON dict or `Document`: tokens, entities, relat
     ax.axis("off")
     if title: fig.suptitle(title, fontsize=10, y=0.97)
     return fig
-
-# %% ../nbs/10a_plots.ipynb #b3174502
-def _stack_levels(spans: list[tuple[int, int]]) -> list[int]:
-    "Row of each [start, end) span so that spans in one row do not overlap; shorter spans get the lower rows."
-    rows: list[list[tuple[int, int]]] = []
-    level = [0] * len(spans)
-    for i in sorted(range(len(spans)), key=lambda i: (spans[i][1] - spans[i][0], spans[i][0])):
-        s, e = spans[i]
-        k = next((k for k, row in enumerate(rows) if all(e <= a or b <= s for a, b in row)), len(rows))
-        if k == len(rows): rows.append([])
-        rows[k].append((s, e)); level[i] = k
-    return level

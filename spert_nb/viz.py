@@ -12,10 +12,10 @@ from .data import Types
 from .evaluation import align_documents, as_dict, doc_items
 
 # %% auto #0
-__all__ = ['html_table', 'Rendering', 'render', 'save_html']
+__all__ = ['TYPE_COLORS', 'entity_levels', 'html_table', 'Rendering', 'render', 'save_html']
 
 # %% ../nbs/10_visualization.ipynb #9c89c486
-def _levels(spans: list[tuple[int, int]], # (word_start, word_end) of each entity
+def entity_levels(spans: list[tuple[int, int]], # (word_start, word_end) of each entity
            ) -> list[int]:
     "Bar row of each span: shortest first, each in the lowest row where it overlaps no span placed before."
     rows: list[list[tuple[int, int]]] = []
@@ -31,7 +31,7 @@ def _levels(spans: list[tuple[int, int]], # (word_start, word_end) of each entit
 # %% ../nbs/10_visualization.ipynb #edf31199
 _STATUS = {"tp": ("true positive", "#a5d6a7", "✓"), "fp": ("false positive", "#90caf9", "✗"),
            "fn": ("missed", "#ef9a9a", "✗")}  # Table 4: green, blue, red (light shades, dark text)
-_TYPE_COLORS = ("#ffd54f", "#90caf9", "#a5d6a7", "#ce93d8", "#ffab91", "#80cbc4", "#e6ee9c", "#b0bec5",
+TYPE_COLORS = ("#ffd54f", "#90caf9", "#a5d6a7", "#ce93d8", "#ffab91", "#80cbc4", "#e6ee9c", "#b0bec5",
                 "#f48fb1", "#bcaaa4")  # entity types without gold, in type order (cycled)
 
 def _found(doc: dict, other: dict, symmetric: frozenset) -> tuple[list[bool], list[bool]]:
@@ -93,7 +93,7 @@ def _sentence_html(doc: dict, colors: list[str], statuses: list[str | None]) -> 
     for i, e in enumerate(ents):
         if not 0 <= e["start"] < e["end"] <= len(tokens):
             raise ValueError(f"entities[{i}] = [{e['start']}, {e['end']}) lies outside the {len(tokens)} words")
-    levels = _levels([(e["start"], e["end"]) for e in ents])
+    levels = entity_levels([(e["start"], e["end"]) for e in ents])
     rows = max(levels, default=-1) + 1
     at = [[None] * rows for _ in tokens]                          # word -> bar row -> entity index
     for i, (e, lv) in enumerate(zip(ents, levels)):
@@ -165,7 +165,7 @@ def render(doc, # predicted (or any) document: SpERT JSON dict or `Document`; sc
     parts = [f'<div {_at("title")}>{_esc(title)}</div>'] if title is not None else []
     if gold is None:
         order = list(types.entities) if types else sorted({e["type"] for e in doc["entities"]})
-        color = {t: _TYPE_COLORS[k % len(_TYPE_COLORS)] for k, t in enumerate(order)}
+        color = {t: TYPE_COLORS[k % len(TYPE_COLORS)] for k, t in enumerate(order)}
         colors = [color.get(e["type"], "#e0e0e0") for e in doc["entities"]]
         n_e, n_r = len(doc["entities"]), len(doc["relations"])
         head = f"{n_e} entities, {n_r} relations"

@@ -56,12 +56,10 @@ def _execute(path: str) -> tuple[dict | None, str | None]:
 def _placeholders() -> list[tuple[str, str]]:
     "Machine paths and what replaces them in stored outputs, longest first."
     subs = [(str(ROOT), "<repo>"), (str(Path.home()), "~"), (tempfile.gettempdir().rstrip("/") + "/", "<tmp>/")]
-    if os.environ.get("SPERT_DATA"):
-        sys.path.insert(0, str(ROOT))
-        from spert_nb.data import data_root
-        subs.append((str(data_root()), "$SPERT_DATA"))
     sys.path.insert(0, str(ROOT))
+    from spert_nb.data import data_root
     from spert_nb.demo import cache_dir
+    if os.environ.get("SPERT_DATA"): subs.append((str(data_root()), "$SPERT_DATA"))
     subs.append((str(cache_dir()), "<cache>"))
     return sorted(set(subs), key=lambda s: -len(s[0]))
 
