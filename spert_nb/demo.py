@@ -11,7 +11,8 @@ import torch
 import spert_nb
 from .data import Document, Types, demo_paths, load_documents, load_types
 from .model import SpERT
-from .training import TrainConfig, load_history, train
+from .training import TrainConfig, evaluate_model, load_history, score_summary, train
+from .hub import update_card
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'DEMO_SEED', 'SNAPSHOT_EPOCHS', 'PROBE_INDEX', 'SNAPSHOTS_NAME', 'RECIPE_NAME', 'demo_corpus',
@@ -46,9 +47,12 @@ def train_demo(out_dir,                    # folder for the model, metrics.jsonl
             snapshots[record["epoch"]] = model.predict_batch([probe.tokens])[0]
     torch.manual_seed(seed)
     model = SpERT.from_encoder(types, encoder)
+    data = {"dataset": "spert_nb demo corpus", "data": {f"{k}{n}": v for k in ("train", "dev", "test")
+                                                      for n, v in (("", f"demo_corpus/{k}.json"), ("_sentences", len(docs[k])))}}
     history = train(model, docs["train"], out_dir, TrainConfig(epochs=epochs, seed=seed), dev_docs=docs["dev"],
-                    progress=progress, on_epoch_end=snapshot)
-    shutil.rmtree(out_dir / "checkpoint", ignore_errors=True)   # the finished model is out_dir itself
+                    progress=progress, on_epoch_end=snapshot, data_info=data)
+    model.training_info["scores"]["test"] = score_summary(evaluate_model(model, docs["test"], progress=False))
+    update_card(model, out_dir, name=demo_key(encoder, epochs, seed))   # the card, with dev and test scores
     (out_dir / SNAPSHOTS_NAME).write_text(json.dumps({"probe": PROBE_INDEX, "snapshots": snapshots}, indent=1))
     (out_dir / RECIPE_NAME).write_text(json.dumps(demo_recipe(encoder, epochs, seed), indent=1))
     return history

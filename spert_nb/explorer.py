@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from .tokenization import split_words
 from .spans import span_mask, slot_span
-from .model import SpERT
+from .model import SpERT, _renamed
 from .viz import html_table, render
 from .plots import plot_span_scores, span_score_matrix
 
@@ -60,15 +60,17 @@ def score_spans(model: SpERT, # a model with its tokenizer
 def extract(model: SpERT, # the model that made `scores`
             scores: SpanScores, # from `score_spans`
             entity_threshold: float | None = None, # span filter threshold; None: the model's config
-            rel_threshold: float | None = None, # alpha; None: the model's config
+            relation_threshold: float | None = None, # alpha; None: the model's config
+            rel_threshold: float | None = None, # deprecated name of relation_threshold
            ) -> dict:
     "SpERT JSON (with scores) of `scores.words` at these thresholds, without an encoder pass."
+    relation_threshold = _renamed(relation_threshold, rel_threshold, "rel_threshold", "relation_threshold", "extract")
     with torch.inference_mode():
         word_mask = torch.ones(scores.word_vecs.shape[:2], dtype=torch.bool, device=scores.cls.device)  # (1, words)
-        classify = lambda pairs: model._pair_relation_logits(scores.head, scores.tail, scores.word_vecs, word_mask,
-                                                             scores.cls, pairs)          # (1, pairs, relation_types)
-        out = model._filter_and_pair(scores.entity_logits, scores.span_mask, classify, entity_threshold)
-        return model.decode(out, [scores.words], rel_threshold)[0]
+        classify = lambda pairs: model.pair_relation_logits(scores.head, scores.tail, scores.word_vecs, word_mask,
+                                                            scores.cls, pairs)          # (1, pairs, relation_types)
+        out = model.filter_and_pair(scores.entity_logits, scores.span_mask, classify, entity_threshold)
+        return model.decode(out, [scores.words], relation_threshold)[0]
 
 # %% ../nbs/10b_explorer.ipynb #ddcfd749
 def candidate_table(model: SpERT, # the model that made `scores`
@@ -118,15 +120,15 @@ class Explorer(widgets.VBox):
                                      layout=widgets.Layout(width="95%"))
         self.entity_threshold = widgets.FloatSlider(value=model.config.entity_threshold, min=0.0, max=0.99,
                                                     description="entity threshold", **slider)
-        self.rel_threshold = widgets.FloatSlider(value=model.config.rel_threshold, min=0.01, max=0.99,
+        self.relation_threshold = widgets.FloatSlider(value=model.config.relation_threshold, min=0.01, max=0.99,
                                                  description="relation threshold α", **slider)
         self.entity_type = widgets.Dropdown(options=labels, value=entity_type or labels[0], description="heatmap of")
         self.summary, self.result, self.candidates = widgets.HTML(), widgets.HTML(), widgets.HTML()
         self.heatmap = widgets.Image(format="png")
-        self.children = [self.text, widgets.HBox([self.entity_threshold, self.rel_threshold]), self.summary,
+        self.children = [self.text, widgets.HBox([self.entity_threshold, self.relation_threshold]), self.summary,
                          self.result, widgets.HBox([self.candidates, widgets.VBox([self.entity_type, self.heatmap])])]
         self.text.observe(self._on_text, "value")
-        for w in (self.entity_threshold, self.rel_threshold): w.observe(self._on_threshold, "value")
+        for w in (self.entity_threshold, self.relation_threshold): w.observe(self._on_threshold, "value")
         self.entity_type.observe(self._on_type, "value")
         self._on_text()
 
@@ -149,7 +151,7 @@ def _on_threshold(self: Explorer, change=None):
     if s is None:
         self.summary.value, self.result.value, self.candidates.value = "<i>type a sentence</i>", "", ""
         return
-    doc = extract(self.spert, s, self.entity_threshold.value, self.rel_threshold.value)
+    doc = extract(self.spert, s, self.entity_threshold.value, self.relation_threshold.value)
     self.result.value = render(doc, types=self.spert.config.types_obj)._repr_html_()
     self.candidates.value = candidate_table(self.spert, s, self.entity_threshold.value, self.max_rows)
     self.summary.value = (f"{len(s.words)} words, {int(s.span_mask.sum())} spans → {len(doc['entities'])} entities, "

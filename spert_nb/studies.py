@@ -5,6 +5,7 @@
 # %% ../nbs/14_studies.ipynb #5f7eb58b
 from __future__ import annotations
 import argparse, json, os, tempfile, textwrap, time
+import inspect
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 import torch
@@ -42,7 +43,8 @@ class Variant:
         return json.dumps({"train": train, "model": model, "reinit": self.reinit})
 
 _DEFAULTS = {"train": {f.name: f.default for f in fields(TrainConfig)},
-             "model": {f.name: f.default for f in fields(SpERTConfig)}}
+             "model": {k: p.default for k, p in inspect.signature(SpERTConfig.__init__).parameters.items()
+                       if p.default is not inspect.Parameter.empty}}
 
 NEGATIVES = (1, 2, 5, 10, 20, 50, 100)  # Figure 2
 STUDIES = {

@@ -24,9 +24,9 @@ from .distributed import (ProcessInfo, process_info, DistributedBatchSampler, gl
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CHECKPOINT', 'STATE_NAME', 'METRICS_NAME', 'TrainConfig', 'BertAdamW', 'make_optimizer', 'linear_schedule',
-           'predict_documents', 'evaluate_model', 'score_predictions', 'save_checkpoint', 'train', 'plot_history',
-           'load_history']
+__all__ = ['log', 'CHECKPOINT', 'STATE_NAME', 'METRICS_NAME', 'BEST', 'TrainConfig', 'BertAdamW', 'make_optimizer',
+           'linear_schedule', 'predict_documents', 'evaluate_model', 'score_predictions', 'score_summary',
+           'save_checkpoint', 'train', 'plot_history', 'load_history']
 
 # %% ../nbs/08_training.ipynb #ba870c0d
 @dataclass
@@ -134,6 +134,11 @@ def score_predictions(model: SpERT, # the model that predicted (its types fix th
                     symmetric=types.symmetric_relations,
                     entity_types=types.entity_labels[1:], relation_types=types.relation_labels)
 
+def score_summary(metrics: dict, # `evaluate`'s result
+                 ) -> dict:
+    "The four F1 scores (%) that the training log and the model card report: entities and relations, micro and macro."
+    return {f"{k}_{avg}_f1": metrics[k][avg]["f1"] for k in ("entities", "relations") for avg in ("micro", "macro")}
+
 # %% ../nbs/08_training.ipynb #19b355d3
 CHECKPOINT, STATE_NAME, METRICS_NAME = "checkpoint", "trainer_state.pt", "metrics.jsonl"
 
@@ -161,7 +166,7 @@ def save_checkpoint(out_dir: Path, # the run's output folder
     out_dir = Path(out_dir)
     final, tmp, old = out_dir / CHECKPOINT, out_dir / f"{CHECKPOINT}.tmp", out_dir / f"{CHECKPOINT}.old"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
+    model.save_pretrained(tmp, card=False)
     torch.save({"epoch": epoch, "history": history, "train_config": asdict(config),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "random": random_states or [_random_states()]}, tmp / STATE_NAME)
@@ -236,38 +241,85 @@ def _setup(model: SpERT, train_docs: list[Document], config: TrainConfig, info: 
     scheduler = linear_schedule(optimizer, len(sampler) * config.epochs, config.warmup)
     return data, sampler, optimizer, scheduler
 
+def _step_model(model: SpERT, info: ProcessInfo) -> nn.Module:
+    "The module a step runs: the model, DDP-wrapped under torchrun (a process may skip a step: unused parameters)."
+    if not info.distributed: return model
+    return nn.parallel.DistributedDataParallel(model, device_ids=[model.device.index] if model.device.type == "cuda" else None,
+                                               find_unused_parameters=True)
+
+def _dev_record(model: SpERT, dev_docs: list[Document], config: TrainConfig, progress: bool, info: ProcessInfo) -> dict:
+    "The epoch's dev scores for its record: dev_entities_micro_f1, ..."
+    m = _distributed_eval(model, dev_docs, config.eval_batch_size, progress, info)
+    return {f"dev_{k}": v for k, v in score_summary(m).items()}
+
+# %% ../nbs/08_training.ipynb #d3befa3f
+BEST = "best"
+
+def _dev_key(record: dict) -> tuple:
+    "How `keep_best` ranks an epoch: dev relation F1 (strict, micro), then entity F1."
+    return (record["dev_relations_micro_f1"], record["dev_entities_micro_f1"])
+
+def _best_epoch(history: list[dict]) -> dict | None:
+    "The record of the best dev epoch so far (the earlier one on ties)."
+    scored = [h for h in history if "dev_relations_micro_f1" in h]
+    return max(scored, key=_dev_key) if scored else None   # max keeps the first of equals
+
+def _finish(model: SpERT, out_dir: Path, history: list[dict], config: TrainConfig, keep_best: bool,
+            keep_checkpoint: bool, data_info: dict | None):
+    "Write the final model (last or best epoch) with its training information; remove best/ and the checkpoint."
+    kept = _best_epoch(history) if keep_best else history[-1]
+    if keep_best and kept["epoch"] != history[-1]["epoch"]:
+        load_model(model, str(out_dir / BEST / WEIGHTS_NAME), device=str(model.device))
+    scores = {k[4:]: v for k, v in kept.items() if k.startswith("dev_")}
+    model.training_info = {**(data_info or {}), "train_config": asdict(config), "epochs": config.epochs,
+                           "selected_epoch": kept["epoch"], "selection": "best dev epoch" if keep_best else "last epoch",
+                           **({"scores": {"dev": scores}} if scores else {})}
+    model.save_pretrained(out_dir)
+    shutil.rmtree(out_dir / BEST, ignore_errors=True)
+    if not keep_checkpoint: shutil.rmtree(out_dir / CHECKPOINT, ignore_errors=True)
+
+# %% ../nbs/08_training.ipynb #0998c3cd
+def _end_epoch(model: SpERT, out_dir: Path, optimizer, scheduler, history: list[dict], config: TrainConfig,
+               info: ProcessInfo, keep_best: bool, on_epoch_end, seconds: float):
+    "After an epoch: best/ (when it is the best so far), the checkpoint, the log line, then the caller's hook."
+    states = gather_objects(_random_states(), info)
+    if not info.is_main: return
+    record = history[-1]
+    if keep_best and _best_epoch(history) is record: model.save_pretrained(out_dir / BEST, card=False)
+    save_checkpoint(out_dir, model, optimizer, scheduler, record["epoch"], history, config, states)
+    log.info("epoch %d (%.1f s): %s", record["epoch"], seconds, json.dumps(record))
+    if on_epoch_end is not None: on_epoch_end(model, record)
+
 # %% ../nbs/08_training.ipynb #fe9eae32
 def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to resume)
           train_docs: list[Document], # gold training documents
-          out_dir, # output folder: checkpoint/, metrics.jsonl, the final model
+          out_dir, # output folder: the final model, metrics.jsonl (checkpoint/ while it runs)
           config: TrainConfig = TrainConfig(), # hyperparameters
           dev_docs: list[Document] | None = None, # evaluated after each epoch when given
           resume: bool = False, # continue from out_dir/checkpoint
           progress: bool = True, # tqdm bars
           on_epoch_end: Callable[[SpERT, dict], None] | None = None, # called (main process) with the model and the epoch's record
+          keep_best: bool = False, # final model: the best dev epoch instead of the last (needs dev_docs)
+          keep_checkpoint: bool = False, # keep out_dir/checkpoint after the run (to train further)
+          data_info: dict | None = None, # what the model card says about the data (dataset name, files, sizes)
          ) -> list[dict]:
     "Train SpERT (§3.1, §4); returns the per-epoch history (loss and, with dev_docs, dev metrics). Runs under torchrun."
+    if keep_best and not dev_docs: raise ValueError("keep_best needs dev_docs: the best epoch is chosen on the dev set")
     out_dir, info = Path(out_dir), process_info()
     if info.is_main: out_dir.mkdir(parents=True, exist_ok=True)
     progress = progress and info.is_main
     data, sampler, optimizer, scheduler = _setup(model, train_docs, config, info)
     history, start = _resume(model, out_dir, config, optimizer, scheduler, info) if resume else ([], 0)
     if not resume: random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)  # dropout per process
-    step_model = model if not info.distributed else nn.parallel.DistributedDataParallel(   # a step may skip
-        model, device_ids=[model.device.index] if model.device.type == "cuda" else None, find_unused_parameters=True)
+    step_model = _step_model(model, info)
     for epoch in range(start, config.epochs):
         started = time.perf_counter()
         record = _run_epoch(step_model, model, data, sampler, optimizer, scheduler, config, info, epoch, progress)
-        if dev_docs:
-            m = _distributed_eval(model, dev_docs, config.eval_batch_size, progress, info)
-            record.update({f"dev_{k}_{avg}_f1": m[k][avg]["f1"] for k in ("entities", "relations") for avg in ("micro", "macro")})
+        if dev_docs: record.update(_dev_record(model, dev_docs, config, progress, info))
         history.append(record)
-        states = gather_objects(_random_states(), info)
-        if info.is_main:
-            save_checkpoint(out_dir, model, optimizer, scheduler, epoch + 1, history, config, states)
-            log.info("epoch %d (%.1f s): %s", epoch + 1, time.perf_counter() - started, json.dumps(record))
-            if on_epoch_end is not None: on_epoch_end(model, record)
-    if info.is_main: model.save_pretrained(out_dir)
+        _end_epoch(model, out_dir, optimizer, scheduler, history, config, info, keep_best, on_epoch_end,
+                   time.perf_counter() - started)
+    if info.is_main: _finish(model, out_dir, history, config, keep_best, keep_checkpoint, data_info)
     return history
 
 # %% ../nbs/08_training.ipynb #f17035cc

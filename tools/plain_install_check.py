@@ -1,10 +1,11 @@
 """Run by CI in a plain install (`pip install .`, no extras, not editable), outside the repository:
-import the package, take training steps on a tiny random model built in code, predict with it."""
+import the package, take training steps on a tiny random model built in code, predict with it, load it back
+with SpERT.from_pretrained and with transformers' AutoModel (registered by `import spert_nb`)."""
 import tempfile
 from pathlib import Path
 
 import torch
-from transformers import BertConfig
+from transformers import AutoModel, BertConfig
 
 import spert_nb
 from spert_nb.data import demo_paths, load_documents, load_types
@@ -25,7 +26,11 @@ with tempfile.TemporaryDirectory() as out:
     history = train(model, docs, out, TrainConfig(epochs=1, lr=1e-3, neg_entities=5, neg_relations=5), progress=False)
     assert history and history[0]["loss"] > 0, history
     reloaded = SpERT.from_pretrained(out)
-pred = reloaded.predict("Maria Okonkwo works for Talvern Systems in Tampere.")
+    auto = AutoModel.from_pretrained(out)
+    assert (Path(out) / "README.md").is_file() and not (Path(out) / "checkpoint").exists()
+text = "Maria Okonkwo works for Talvern Systems in Tampere."
+pred = reloaded.predict(text)
 assert pred["tokens"][:2] == ["Maria", "Okonkwo"], pred
+assert type(auto) is SpERT and auto.predict(text) == pred, "AutoModel gives another model"
 print(f"plain install {spert_nb.__version__} ({Path(spert_nb.__file__).parent}): "
-      f"imported, trained {len(docs)} documents for one epoch (loss {history[0]['loss']:.3f}), predicted {len(pred['entities'])} entities")
+      f"imported, trained {len(docs)} documents for one epoch (loss {history[0]['loss']:.3f}), predicted {len(pred['entities'])} entities; AutoModel gives the same")
