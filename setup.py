@@ -27,7 +27,7 @@ setuptools.setup(
     package_data={lib: ['demo_corpus/*.json']},
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'spacy': ['spacy>=3.5']},  # spacy: the spacy word splitter (09a_words)
     entry_points={
         'console_scripts': console_scripts,
         'nbdev': [f'{lib}={lib}._modidx:d'],

@@ -243,6 +243,9 @@ def predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--relation-threshold", "--rel-threshold", type=float, action=_Renamed,
                    help="alpha: report relations scoring at least this (default: the model's; --rel-threshold: old name)")
     p.add_argument("--entity-threshold", type=float, help="report entities scoring at least this (default: the model's)")
+    p.add_argument("--word-splitter", choices=["auto", "conll", "whitespace", "chars", "spacy"], default="auto",
+                   help="how raw text is cut into words (default: %(default)s: the CoNLL rule, one word per character in Chinese, Japanese, Thai)")
+    p.add_argument("--flat", action="store_true", help="non-overlapping entities, best score first (default: nested and overlapping kept)")
     return p
 
 # %% ../nbs/11_cli.ipynb #2fb8a62d
@@ -329,7 +332,8 @@ def _predict(argv):
     model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
     sentences, keys = itertools.tee(_read_sentences(a.input, in_fmt, model.config.types_obj))
     docs = predict_stream(model, (x for x, _ in sentences), a.batch_size, a.entity_threshold, a.relation_threshold,
-                          progress=not a.no_progress, chunk_size=a.chunk_size)
+                          progress=not a.no_progress, chunk_size=a.chunk_size, flat=a.flat,
+                          word_splitter=a.word_splitter)
     n = 0
     with _atomic_writer(a.out, out_fmt) as write:
         for (_, extra), doc in zip(keys, docs):

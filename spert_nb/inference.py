@@ -9,18 +9,23 @@ from typing import Iterable, Iterator, Sequence
 import torch
 from tqdm.auto import tqdm
 from .tokenization import split_words
+from .words import split_auto, word_splitter as resolve_word_splitter
 from .model import SpERT
 
 # %% auto #0
-__all__ = ['PROGRESS_DELAY', 'PREDICT_CHUNK', 'add_char_offsets', 'length_batches', 'predict', 'predict_stream']
+__all__ = ['PROGRESS_DELAY', 'PREDICT_CHUNK', 'add_char_offsets', 'link_relations', 'flatten_entities', 'length_batches',
+           'predict', 'predict_stream']
 
 # %% ../nbs/09_inference.ipynb #c48fd4cf
 def _sentence_words(x, # one input: raw text or a list of words
                     i: int, # its position, for messages
+                    split=split_auto, # raw text -> [(word, start_char, end_char)] (`09a_words`)
                    ) -> tuple[list[str], list[tuple[int, int]] | None]:
     "The words of one input and, for raw text, each word's `(start_char, end_char)`; TypeError names `inputs[i]`."
     if isinstance(x, str):
-        words = split_words(x)
+        words = split(x)
+        for w, a, b in words:
+            if x[a:b] != w: raise ValueError(f"inputs[{i}]: the word splitter gave {w!r} at [{a}, {b}), where the text has {x[a:b]!r}")
         return [w for w, _, _ in words], [(a, b) for _, a, b in words]
     if isinstance(x, (list, tuple)):
         for j, w in enumerate(x):
@@ -40,6 +45,35 @@ def add_char_offsets(doc: dict, # a prediction for `text` (SpERT JSON, word offs
         start_char, end_char = word_chars[e["start"]][0], word_chars[e["end"] - 1][1]
         entities.append({**e, "start_char": start_char, "end_char": end_char, "text": text[start_char:end_char]})
     return {**doc, "entities": entities}
+
+# %% ../nbs/09_inference.ipynb #f9f9ff97
+def link_relations(doc: dict, # a prediction (SpERT JSON), with character offsets or without
+                  ) -> dict:
+    "A copy of `doc` whose relations also carry their head's and tail's word span, text and (raw text) character span."
+    ents, relations = doc["entities"], []
+    for r in doc["relations"]:
+        extra = {}
+        for side in ("head", "tail"):
+            e = ents[r[side]]
+            extra.update({f"{side}_start": e["start"], f"{side}_end": e["end"],
+                          f"{side}_text": e.get("text", " ".join(doc["tokens"][e["start"]:e["end"]]))})
+            if "start_char" in e: extra.update({f"{side}_start_char": e["start_char"], f"{side}_end_char": e["end_char"]})
+        relations.append({**r, **extra})
+    return {**doc, "relations": relations}
+
+# %% ../nbs/09_inference.ipynb #57f8ad76
+def flatten_entities(doc: dict, # a prediction (SpERT JSON with scores)
+                    ) -> dict:
+    "A copy of `doc` with non-overlapping entities (best score first) and the relations between those that stay."
+    ents = doc["entities"]
+    order = sorted(range(len(ents)), key=lambda i: (-ents[i]["score"], ents[i]["start"], ents[i]["end"]))
+    kept: list[int] = []
+    for i in order:
+        if all(ents[i]["end"] <= ents[k]["start"] or ents[k]["end"] <= ents[i]["start"] for k in kept): kept.append(i)
+    new = {old: n for n, old in enumerate(sorted(kept))}                 # the entities keep their order
+    relations = [{**r, "head": new[r["head"]], "tail": new[r["tail"]]} for r in doc["relations"]
+                 if r["head"] in new and r["tail"] in new]
+    return {**doc, "entities": [ents[i] for i in sorted(kept)], "relations": relations}
 
 # %% ../nbs/09_inference.ipynb #abe44101
 def length_batches(lengths: Sequence[int], # one length per item (words)
@@ -68,9 +102,9 @@ def _progress_bar(total: int | None, progress: bool | None) -> tqdm:
 
 # %% ../nbs/09_inference.ipynb #8e1cc472
 def _predict_items(model: SpERT, items: list, first: int, batch_size: int, entity_threshold: float | None,
-                   relation_threshold: float | None, bar: tqdm) -> list[dict]:
+                   relation_threshold: float | None, bar: tqdm, flat: bool = False, split=split_auto) -> list[dict]:
     "Predictions for `items` (inputs[first:first + len(items)]) in their order; empty inputs give empty results."
-    sentences = [_sentence_words(x, first + i) for i, x in enumerate(items)]  # (words, word_chars or None) per input
+    sentences = [_sentence_words(x, first + i, split) for i, x in enumerate(items)]  # (words, word_chars or None) per input
     docs = [{"tokens": [], "entities": [], "relations": []} for _ in items]  # empty inputs keep this
     todo = [i for i, (words, _) in enumerate(sentences) if words]
     bar.update(len(items) - len(todo))
@@ -81,7 +115,8 @@ def _predict_items(model: SpERT, items: list, first: int, batch_size: int, entit
                                         entity_threshold=entity_threshold)
             for i, doc in zip(idx, preds):
                 chars = sentences[i][1]
-                docs[i] = doc if chars is None else add_char_offsets(doc, items[i], chars)
+                doc = doc if chars is None else add_char_offsets(doc, items[i], chars)
+                docs[i] = link_relations(flatten_entities(doc) if flat else doc)
             bar.update(len(idx))
     return docs
 
@@ -92,6 +127,8 @@ def predict(model: SpERT, # a model with its tokenizer, e.g. `SpERT.from_pretrai
             entity_threshold: float | None = None, # keep spans whose best (non-none) class has prob >= this; None: the config's
             relation_threshold: float | None = None, # alpha of §3(c); None: the config's (0.4, §4)
             progress: bool | None = None, # tqdm bar; None: only for calls longer than PROGRESS_DELAY seconds
+            flat: bool = False, # resolve overlapping entities into a non-overlapping set (`flatten_entities`)
+            word_splitter="auto", # raw text -> words: auto, conll, whitespace, chars, spacy or a callable (`09a_words`)
            ) -> list[dict] | dict:
     "Entities and relations per input, in input order: SpERT JSON with scores (+ character offsets for raw strings)."
     single = isinstance(inputs, str)
@@ -99,8 +136,9 @@ def predict(model: SpERT, # a model with its tokenizer, e.g. `SpERT.from_pretrai
         raise TypeError(f"predict takes a string, a list of words, or a list of those; got {type(inputs).__name__}")
     items = [inputs] if single else list(inputs)
     _check_options(batch_size, entity_threshold, relation_threshold)
+    split = resolve_word_splitter(word_splitter)
     with _progress_bar(len(items), progress) as bar:
-        docs = _predict_items(model, items, 0, batch_size, entity_threshold, relation_threshold, bar)
+        docs = _predict_items(model, items, 0, batch_size, entity_threshold, relation_threshold, bar, flat, split)
     return docs[0] if single else docs
 
 # %% ../nbs/09_inference.ipynb #060693ee
@@ -113,17 +151,20 @@ def predict_stream(model: SpERT, # a model with its tokenizer
                    relation_threshold: float | None = None, # as in `predict`
                    progress: bool | None = None, # as in `predict`; the bar counts sentences, no total
                    chunk_size: int = PREDICT_CHUNK, # inputs read and predicted at a time
+                   flat: bool = False, # as in `predict`
+                   word_splitter="auto", # as in `predict`
                   ) -> Iterator[dict]:
     "Like `predict`, lazily: read `chunk_size` inputs, predict them, yield their results in input order, repeat."
     if isinstance(inputs, str): raise TypeError("predict_stream takes an iterable of inputs; for a single string use predict")
     _check_options(batch_size, entity_threshold, relation_threshold)
     if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    return _stream(model, iter(inputs), chunk_size, batch_size, entity_threshold, relation_threshold, progress)
+    return _stream(model, iter(inputs), chunk_size, batch_size, entity_threshold, relation_threshold, progress, flat,
+                   resolve_word_splitter(word_splitter))
 
-def _stream(model, it, chunk_size, batch_size, entity_threshold, relation_threshold, progress) -> Iterator[dict]:
+def _stream(model, it, chunk_size, batch_size, entity_threshold, relation_threshold, progress, flat, split) -> Iterator[dict]:
     "The generator behind `predict_stream` (which checks its arguments at the call, not at the first `next`)."
     first = 0
     with _progress_bar(None, progress) as bar:
         while chunk := list(itertools.islice(it, chunk_size)):
-            yield from _predict_items(model, chunk, first, batch_size, entity_threshold, relation_threshold, bar)
+            yield from _predict_items(model, chunk, first, batch_size, entity_threshold, relation_threshold, bar, flat, split)
             first += len(chunk)
