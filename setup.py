@@ -27,10 +27,11 @@ setuptools.setup(
     package_data={lib: ['demo_corpus/*.json']},
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'spacy': ['spacy>=3.5']},  # spacy: the spacy word splitter (09a_words)
+    extras_require={'dev': dev_requirements, 'spacy': ['spacy>=3.5']},  # spacy: word splitter, sentencizer, component (09a-09c)
     entry_points={
         'console_scripts': console_scripts,
         'nbdev': [f'{lib}={lib}._modidx:d'],
+        'spacy_factories': ['spert = spert_nb.spacy_component:make_spert'],  # nlp.add_pipe("spert") (09c_spacy)
     },
     zip_safe=False,
 )

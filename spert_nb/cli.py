@@ -12,7 +12,7 @@ from .data import DataError, load_types, load_documents, demo_paths, dataset_pat
 from .stats import corpus_stats
 from .tokenization import split_words
 from .model import SpERT
-from .hub import resolve_device, update_card
+from .hub import resolve_device, update_card, _umask
 from .distributed import init_distributed, shutdown_distributed
 from .inference import predict_stream, PREDICT_CHUNK
 from .training import (TrainConfig, train, evaluate_model, predict_documents, score_predictions, plot_history,
@@ -245,6 +245,10 @@ def predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--entity-threshold", type=float, help="report entities scoring at least this (default: the model's)")
     p.add_argument("--word-splitter", choices=["auto", "conll", "whitespace", "chars", "spacy"], default="auto",
                    help="how raw text is cut into words (default: %(default)s: the CoNLL rule, one word per character in Chinese, Japanese, Thai)")
+    p.add_argument("--documents", choices=["line", "block"],
+                   help="txt input holds documents, one per line or per blank-line block, split into sentences (default: one sentence per line)")
+    p.add_argument("--sentence-splitter", choices=["spacy", "lines", "none"], default="spacy",
+                   help="with --documents: how documents are cut into sentences (default: %(default)s, spaCy's rule-based sentencizer)")
     p.add_argument("--flat", action="store_true", help="non-overlapping entities, best score first (default: nested and overlapping kept)")
     return p
 
@@ -292,12 +296,21 @@ def _read_sentences(path: Path, # the input file
                 raise DataError(f"{path}: line {n}: malformed JSON at column {e.colno}: {e.msg}") from None
             yield _jsonl_sentence(value, f"{path}: line {n}")
 
-# %% ../nbs/11_cli.ipynb #4238df7f
-def _umask() -> int:
-    "The process's file mode creation mask."
-    mask = os.umask(0); os.umask(mask)
-    return mask
+# %% ../nbs/11_cli.ipynb #0ea99cfa
+def _read_documents(path: Path, # a UTF-8 text file
+                    mode: str, # "line": one document per line; "block": one per blank-line separated block
+                   ) -> Iterator[str]:
+    "The documents of a text file, lazily; in block mode a document's lines keep their line breaks."
+    if mode == "line":
+        for _, line in _lines(path): yield line
+        return
+    block = []
+    for _, line in _lines(path):
+        if line.strip(): block.append(line)
+        elif block: yield "\n".join(block); block = []
+    if block: yield "\n".join(block)
 
+# %% ../nbs/11_cli.ipynb #4238df7f
 @contextlib.contextmanager
 def _atomic_writer(path: Path, # where the results go, once all are written
                    fmt: str, # "json" (a JSON array, one result per line) or "jsonl"
@@ -329,16 +342,19 @@ def _predict(argv):
     if a.out.resolve() == a.input.resolve():
         raise ValueError(f"--out {a.out} is the --input file: write the predictions to another file")
     if a.out.is_dir(): raise ValueError(f"--out {a.out} is a folder, expected a file name")
+    if a.documents and in_fmt != "txt": raise ValueError(f"--documents reads text files; {a.input} is read as {in_fmt}")
     model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
-    sentences, keys = itertools.tee(_read_sentences(a.input, in_fmt, model.config.types_obj))
+    if a.documents: sentences = ((d, {}) for d in _read_documents(a.input, a.documents))
+    else: sentences = _read_sentences(a.input, in_fmt, model.config.types_obj)
+    sentences, keys = itertools.tee(sentences)
     docs = predict_stream(model, (x for x, _ in sentences), a.batch_size, a.entity_threshold, a.relation_threshold,
-                          progress=not a.no_progress, chunk_size=a.chunk_size, flat=a.flat,
-                          word_splitter=a.word_splitter)
+                          progress=not a.no_progress, chunk_size=a.chunk_size, flat=a.flat, word_splitter=a.word_splitter,
+                          sentence_splitter=a.sentence_splitter if a.documents else None)
     n = 0
     with _atomic_writer(a.out, out_fmt) as write:
         for (_, extra), doc in zip(keys, docs):
             write({**doc, **extra}); n += 1
-    logging.info("%d sentences -> %s", n, a.out)
+    logging.info("%d %s -> %s", n, "documents" if a.documents else "sentences", a.out)
 
 def predict_main(argv=None):
     "Console script spert_nb_predict."

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['KNOWN_DATASETS', 'DataError', 'DataWarning', 'EntityType', 'RelationType', 'Types', 'types_from_dict', 'Entity',
            'Relation', 'Document', 'document_from_dict', 'load_types', 'load_documents', 'save_documents', 'repo_root',
-           'data_root', 'dataset_paths', 'demo_paths']
+           'data_root', 'dataset_paths', 'demo_paths', 'documents_from_records', 'as_documents', 'derive_types']
 
 # %% ../nbs/00_data.ipynb #ff1baed8
 import json
@@ -243,11 +243,11 @@ def _repeats(keys: list, name: str) -> list[str]:
         else: first[k] = j
     return notes
 
-def _parse_document(d: Any, types: Types, source: str, index: int) -> tuple[Document, list[str]]:
+def _parse_document(d: Any, types: Types, source: str, index: int, unit: str = "document") -> tuple[Document, list[str]]:
     "Checked `Document` and notes on what is kept but odd (duplicates, ignored keys), each note naming the document."
-    if not isinstance(d, dict): raise DataError(f"{source}: document {index} = {_show(d)} ({_kind(d)}), expected {_DOC_WANT}")
+    if not isinstance(d, dict): raise DataError(f"{source}: {unit} {index} = {_show(d)} ({_kind(d)}), expected {_DOC_WANT}")
     orig_id = d.get("orig_id")
-    at = f"{source}: document {index}" + (f" (orig_id {_show(orig_id)})" if orig_id is not None else "")
+    at = f"{source}: {unit} {index}" + (f" (orig_id {_show(orig_id)})" if orig_id is not None else "")
     tokens = _tokens(_get(d, "tokens", at, _DOC_WANT), at)
     entities = _entities(_get(d, "entities", at, _DOC_WANT), len(tokens), types, at)
     relations = _relations(_get(d, "relations", at, _DOC_WANT), len(entities), types, at)
@@ -303,19 +303,12 @@ def load_types(path: str | os.PathLike  # a SpERT types file, e.g. conll04/types
     return types_from_dict(_read_json(path, source), source)
 
 # %% ../nbs/00_data.ipynb #6f0307de
-def load_documents(path: str | os.PathLike,  # a SpERT JSON file: an array of documents
-                   types: Types,             # the corpus' types (see `load_types`)
-                   on_error: str = "raise"   # "raise": first bad document raises; "skip": leave it out, warn
-                  ) -> list[Document]:
-    "Checked documents of a SpERT JSON file; raises `DataError` naming file, document, field and value."
+def _check_documents(raw: list, types: Types, source: str, on_error: str, unit: str = "document") -> list[Document]:
+    "Checked documents of `raw` (parsed JSON or records); raise on the first bad one, or skip and warn."
     if on_error not in _ON_ERROR: raise ValueError(f"on_error = {on_error!r}, expected one of {list(_ON_ERROR)}")
-    path = Path(path)
-    source = _source_name(path)
-    raw = _read_json(path, source)
-    if not isinstance(raw, list): raise DataError(f"{source}: top level is {_kind(raw)}, expected a JSON array of documents")
     docs, errors, notes = [], [], []
     for i, d in enumerate(raw):
-        try: doc, doc_notes = _parse_document(d, types, source, i)
+        try: doc, doc_notes = _parse_document(d, types, source, i, unit)
         except DataError as e:
             if on_error == "raise": raise
             errors.append(str(e))
@@ -323,13 +316,25 @@ def load_documents(path: str | os.PathLike,  # a SpERT JSON file: an array of do
         docs.append(doc)
         notes += doc_notes
     if errors:
-        warnings.warn(f"{source}: skipped {len(errors)} of {len(raw)} documents (on_error='skip'); first reasons: "
-                      + " | ".join(errors[:_FIRST_REASONS]), DataWarning, stacklevel=2)
+        warnings.warn(f"{source}: skipped {len(errors)} of {len(raw)} {unit}s (on_error='skip'); first reasons: "
+                      + " | ".join(errors[:_FIRST_REASONS]), DataWarning, stacklevel=3)
     if notes:
         more = f" | ... and {len(notes) - _FIRST_NOTES} more" if len(notes) > _FIRST_NOTES else ""
         warnings.warn(f"{source}: {len(notes)} notes on kept data: " + " | ".join(notes[:_FIRST_NOTES]) + more,
-                      DataWarning, stacklevel=2)
+                      DataWarning, stacklevel=3)
     return docs
+
+# %% ../nbs/00_data.ipynb #d3c3d5ec
+def load_documents(path: str | os.PathLike,  # a SpERT JSON file: an array of documents
+                   types: Types,             # the corpus' types (see `load_types`)
+                   on_error: str = "raise"   # "raise": first bad document raises; "skip": leave it out, warn
+                  ) -> list[Document]:
+    "Checked documents of a SpERT JSON file; raises `DataError` naming file, document, field and value."
+    if on_error not in _ON_ERROR: raise ValueError(f"on_error = {on_error!r}, expected one of {list(_ON_ERROR)}")
+    source = _source_name(Path(path))
+    raw = _read_json(Path(path), source)
+    if not isinstance(raw, list): raise DataError(f"{source}: top level is {_kind(raw)}, expected a JSON array of documents")
+    return _check_documents(raw, types, source, on_error)
 
 # %% ../nbs/00_data.ipynb #5c7e4811
 def save_documents(docs: Iterable[Document],  # documents to write
@@ -418,3 +423,41 @@ def demo_paths() -> dict[str, Path]:
         raise FileNotFoundError(f"demo corpus files {missing} missing in {folder}/. They ship inside the spert_nb "
                                 "package (spert_nb/demo_corpus/): reinstall it with pip install spert_nb or pip install -e .")
     return paths
+
+# %% ../nbs/00_data.ipynb #b521b6a4
+def _record(row) -> Any:
+    "A data set row as SpERT JSON: entities/relations given as a dict of equal-length lists become a list of dicts."
+    if not isinstance(row, dict): return row
+    row = dict(row)
+    for key in ("entities", "relations"):
+        v = row.get(key)
+        if isinstance(v, dict) and all(isinstance(x, list) for x in v.values()) and len({len(x) for x in v.values()}) <= 1:
+            row[key] = [dict(zip(v, values)) for values in zip(*v.values())]
+    return row
+
+def documents_from_records(records: Iterable, # a `datasets.Dataset`, a list of dicts, ...: one SpERT document per row
+                           types: Types, # the corpus' types (`load_types`, or `derive_types(records)`)
+                           source: str | None = None, # how messages name the records; default: their type, e.g. Dataset
+                           on_error: str = "raise", # as in `load_documents`
+                          ) -> list[Document]:
+    "Checked documents from in-memory records; raises `DataError` naming the row, field and value."
+    return _check_documents([_record(r) for r in records], types, source or type(records).__name__, on_error, "row")
+
+def as_documents(docs: Iterable, types: Types) -> list[Document]:
+    "`docs` when they are `Document`s already, else `documents_from_records(docs, types)`."
+    docs = docs if isinstance(docs, list) else list(docs)
+    return docs if all(isinstance(d, Document) for d in docs) else documents_from_records(docs, types)
+
+# %% ../nbs/00_data.ipynb #0afec929
+def derive_types(records: Iterable, # rows in SpERT's layout
+                 source: str = "records", # for messages
+                ) -> Types:
+    "Types from the data: every entity and relation type seen, in order of first appearance (none symmetric)."
+    ents, rels = {}, {}
+    for row in map(_record, records):
+        if not isinstance(row, dict): continue                      # documents_from_records reports it
+        for key, seen in (("entities", ents), ("relations", rels)):
+            for x in row.get(key) or []:
+                if isinstance(x, dict) and isinstance(x.get("type"), str): seen.setdefault(x["type"], None)
+    return types_from_dict({"entities": {t: {"short": t, "verbose": t} for t in ents},
+                            "relations": {t: {"short": t, "verbose": t, "symmetric": False} for t in rels}}, source)

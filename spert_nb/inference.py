@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Sequence
 import torch
 from tqdm.auto import tqdm
 from .tokenization import split_words
-from .words import split_auto, word_splitter as resolve_word_splitter
+from .words import split_auto, get_word_splitter
 from .model import SpERT
 
 # %% auto #0
@@ -129,14 +129,19 @@ def predict(model: SpERT, # a model with its tokenizer, e.g. `SpERT.from_pretrai
             progress: bool | None = None, # tqdm bar; None: only for calls longer than PROGRESS_DELAY seconds
             flat: bool = False, # resolve overlapping entities into a non-overlapping set (`flatten_entities`)
             word_splitter="auto", # raw text -> words: auto, conll, whitespace, chars, spacy or a callable (`09a_words`)
+            sentence_splitter=None, # None: each input is a sentence; spacy, lines, none or a callable: a document (`09b_documents`)
            ) -> list[dict] | dict:
     "Entities and relations per input, in input order: SpERT JSON with scores (+ character offsets for raw strings)."
+    if sentence_splitter is not None:
+        from spert_nb.documents import extract_documents
+        return extract_documents(model, inputs, sentence_splitter, batch_size, entity_threshold, relation_threshold,
+                                 progress, flat, word_splitter)
     single = isinstance(inputs, str)
     if not single and not isinstance(inputs, Iterable):
         raise TypeError(f"predict takes a string, a list of words, or a list of those; got {type(inputs).__name__}")
     items = [inputs] if single else list(inputs)
     _check_options(batch_size, entity_threshold, relation_threshold)
-    split = resolve_word_splitter(word_splitter)
+    split = get_word_splitter(word_splitter)
     with _progress_bar(len(items), progress) as bar:
         docs = _predict_items(model, items, 0, batch_size, entity_threshold, relation_threshold, bar, flat, split)
     return docs[0] if single else docs
@@ -153,14 +158,21 @@ def predict_stream(model: SpERT, # a model with its tokenizer
                    chunk_size: int = PREDICT_CHUNK, # inputs read and predicted at a time
                    flat: bool = False, # as in `predict`
                    word_splitter="auto", # as in `predict`
+                   sentence_splitter=None, # as in `predict`: documents, `chunk_size` at a time
                   ) -> Iterator[dict]:
     "Like `predict`, lazily: read `chunk_size` inputs, predict them, yield their results in input order, repeat."
     if isinstance(inputs, str): raise TypeError("predict_stream takes an iterable of inputs; for a single string use predict")
     _check_options(batch_size, entity_threshold, relation_threshold)
     if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if sentence_splitter is not None:
+        from spert_nb.documents import stream_documents
+        return stream_documents(model, inputs, sentence_splitter, chunk_size, batch_size=batch_size, progress=progress,
+                                entity_threshold=entity_threshold, relation_threshold=relation_threshold, flat=flat,
+                                word_splitter=word_splitter)
     return _stream(model, iter(inputs), chunk_size, batch_size, entity_threshold, relation_threshold, progress, flat,
-                   resolve_word_splitter(word_splitter))
+                   get_word_splitter(word_splitter))
 
+# %% ../nbs/09_inference.ipynb #642558e2
 def _stream(model, it, chunk_size, batch_size, entity_threshold, relation_threshold, progress, flat, split) -> Iterator[dict]:
     "The generator behind `predict_stream` (which checks its arguments at the call, not at the first `next`)."
     first = 0

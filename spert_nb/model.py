@@ -509,10 +509,12 @@ def predict(self: SpERT, inputs, # raw sentences (str) and/or word lists; a sing
             progress: bool | None = None, # tqdm bar; None: only for calls longer than 2 s
             flat: bool = False, # resolve overlapping entities into a non-overlapping set, best score first
             word_splitter="auto", # raw text -> words: auto, conll, whitespace, chars, spacy, or a callable
+            sentence_splitter=None, # None: inputs are sentences; spacy, lines, none, or a callable: inputs are documents
            ) -> list[dict] | dict:
     "Entities and relations per input, in length-sorted batches: SpERT JSON with scores, relations with their entities' spans and texts, character offsets for raw text."
     from spert_nb.inference import predict
-    return predict(self, inputs, batch_size, entity_threshold, relation_threshold, progress, flat, word_splitter)
+    return predict(self, inputs, batch_size, entity_threshold, relation_threshold, progress, flat, word_splitter,
+                   sentence_splitter)
 
 # %% ../nbs/04_model.ipynb #b8173bf8
 @patch
@@ -523,11 +525,12 @@ def predict_stream(self: SpERT, inputs, # an iterable of raw sentences and/or wo
                    progress: bool | None = None, # as in `predict`
                    flat: bool = False, # as in `predict`
                    word_splitter="auto", # as in `predict`
+                   sentence_splitter=None, # as in `predict`
                   ):
     "Like `predict`, lazily: yields one result per input, in input order, reading a chunk of inputs at a time."
     from spert_nb.inference import predict_stream
     return predict_stream(self, inputs, batch_size, entity_threshold, relation_threshold, progress, flat=flat,
-                          word_splitter=word_splitter)
+                          word_splitter=word_splitter, sentence_splitter=sentence_splitter)
 
 # %% ../nbs/04_model.ipynb #c24cc377
 CONFIG_NAME, WEIGHTS_NAME, TYPES_NAME, CARD_NAME = "config.json", "model.safetensors", "types.json", "README.md"

@@ -13,7 +13,7 @@ from torch import nn, Tensor
 from tqdm.auto import tqdm
 from safetensors.torch import load_model
 from matplotlib.figure import Figure
-from .data import Document
+from .data import Document, as_documents
 from .model import SpERT, WEIGHTS_NAME
 from .sampling import SpERTDataset, collate_samples
 from .loss import spert_loss
@@ -114,6 +114,7 @@ def predict_documents(model: SpERT, # a model with its tokenizer
                       progress: bool = True, # show a tqdm bar
                      ) -> list[dict]:
     "Predictions (SpERT JSON with scores) for `docs`, in their order."
+    docs = as_documents(docs, model.config.types_obj)                      # records (datasets, dicts) too
     return model.predict([d.tokens for d in docs], batch_size=batch_size, progress=progress)  # `09_inference`
 
 def evaluate_model(model: SpERT, # a model with its tokenizer
@@ -122,6 +123,7 @@ def evaluate_model(model: SpERT, # a model with its tokenizer
                    progress: bool = True, # show a tqdm bar
                   ) -> dict:
     "Metrics of `07_evaluation` for the model's predictions on `docs`."
+    docs = as_documents(docs, model.config.types_obj)
     return score_predictions(model, docs, predict_documents(model, docs, batch_size, progress))
 
 def score_predictions(model: SpERT, # the model that predicted (its types fix the type lists and symmetry)
@@ -130,7 +132,7 @@ def score_predictions(model: SpERT, # the model that predicted (its types fix th
                      ) -> dict:
     "Metrics of `07_evaluation` for predictions already made."
     types = model.config.types_obj
-    return evaluate([d.to_dict() for d in docs], preds,
+    return evaluate([d.to_dict() for d in as_documents(docs, types)], preds,
                     symmetric=types.symmetric_relations,
                     entity_types=types.entity_labels[1:], relation_types=types.relation_labels)
 
@@ -305,9 +307,10 @@ def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to 
          ) -> list[dict]:
     "Train SpERT (§3.1, §4); returns the per-epoch history (loss and, with dev_docs, dev metrics). Runs under torchrun."
     if keep_best and not dev_docs: raise ValueError("keep_best needs dev_docs: the best epoch is chosen on the dev set")
-    out_dir, info = Path(out_dir), process_info()
+    out_dir, info, types = Path(out_dir), process_info(), model.config.types_obj
+    train_docs, dev_docs = as_documents(train_docs, types), dev_docs and as_documents(dev_docs, types)   # records too
     if info.is_main: out_dir.mkdir(parents=True, exist_ok=True)
-    progress = progress and info.is_main
+    progress = progress and info.is_main                                     # bars on the main process only
     data, sampler, optimizer, scheduler = _setup(model, train_docs, config, info)
     history, start = _resume(model, out_dir, config, optimizer, scheduler, info) if resume else ([], 0)
     if not resume: random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)  # dropout per process

@@ -12,7 +12,7 @@ WordSpans = list[tuple[str, int, int]]  # (word, start_char, end_char), text[sta
 
 # %% auto #0
 __all__ = ['WordSpans', 'NO_SPACE_RANGES', 'WORD_SPLITTERS', 'no_space_script', 'split_chars', 'split_whitespace', 'split_auto',
-           'spacy_splitter', 'word_splitter']
+           'spacy_splitter', 'get_word_splitter']
 
 # %% ../nbs/09a_words.ipynb #2dc8ef81
 NO_SPACE_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3000, 0x30FF), (0x31F0, 0x31FF),
@@ -72,7 +72,7 @@ def spacy_splitter(lang: str = "en", # a spaCy language code ("xx": multi-langua
 
 WORD_SPLITTERS = {"auto": split_auto, "conll": split_words, "whitespace": split_whitespace, "chars": split_chars}
 
-def word_splitter(splitter: str | Callable[[str], WordSpans] = "auto", # a name: auto, conll, whitespace, chars, spacy; or a callable
+def get_word_splitter(splitter: str | Callable[[str], WordSpans] = "auto", # a name: auto, conll, whitespace, chars, spacy; or a callable
                  ) -> Callable[[str], WordSpans]:
     "The splitter that `splitter` names (spacy: `spacy_splitter()`), or `splitter` itself when it is callable."
     if callable(splitter): return splitter
