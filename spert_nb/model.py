@@ -358,6 +358,7 @@ def _renamed(new, old, old_name: str, new_name: str, where: str):
     if new is not None and new != old: raise TypeError(f"{where}: give {new_name} or {old_name}, not both")
     return old
 
+# %% ../nbs/04_model.ipynb #2cd7bcbb
 @patch
 def decode(self: SpERT, out: SpERTOutput, # an inference-mode output
            words: list[list[str]], # the batch's sentences, as words
@@ -473,6 +474,7 @@ def _check_sentences(sentences, where: str):
         for j, w in enumerate(s):
             if not isinstance(w, str): raise TypeError(f"{where}: sentences[{i}][{j}] = {w!r} ({type(w).__name__}), expected a string (a word)")
 
+# %% ../nbs/04_model.ipynb #4dc419c7
 @patch
 def predict_batch(self: SpERT, sentences: list[list[str]], # tokenized sentences, each at least one word
                   relation_threshold: float | None = None, # override alpha (config.relation_threshold)

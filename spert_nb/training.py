@@ -126,6 +126,7 @@ def evaluate_model(model: SpERT, # a model with its tokenizer
     docs = as_documents(docs, model.config.types_obj)
     return score_predictions(model, docs, predict_documents(model, docs, batch_size, progress))
 
+# %% ../nbs/08_training.ipynb #60250829
 def score_predictions(model: SpERT, # the model that predicted (its types fix the type lists and symmetry)
                       docs: list[Document], # gold documents
                       preds: list[dict], # `predict_documents(model, docs)`
