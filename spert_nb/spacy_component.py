@@ -9,7 +9,7 @@ from fastcore.basics import patch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from .model import SpERT
-from .inference import flatten_entities, length_batches
+from .inference import predict
 
 # %% auto #0
 __all__ = ['SPERT_DEFAULTS', 'SpERTComponent', 'make_spert']
@@ -36,15 +36,12 @@ def _sentences(doc: Doc) -> list[list[int]]:
 
 @patch
 def pipe(self: SpERTComponent, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-    "Predict the sentences of `batch_size` docs at a time in length-sorted batches; write each doc's results."
+    "Predict the sentences of `batch_size` docs at a time (`predict`'s length-sorted batches); write each doc's results."
     docs, size = iter(docs), batch_size or self.batch_size
     while chunk := [d for _, d in zip(range(size), docs)]:
         sents = [(d, idx) for d in chunk for idx in _sentences(d)]
-        preds = [None] * len(sents)
-        for batch in length_batches([len(idx) for _, idx in sents], self.batch_size):
-            words = [[sents[k][0][i].text for i in sents[k][1]] for k in batch]
-            out = self.model.predict_batch(words, self.relation_threshold, self.entity_threshold)
-            for k, p in zip(batch, out): preds[k] = flatten_entities(p) if self.flat else p
+        preds = predict(self.model, [[d[i].text for i in idx] for d, idx in sents], self.batch_size, self.entity_threshold,
+                        self.relation_threshold, progress=False, flat=self.flat)   # length-sorted batches (09_inference)
         for d in chunk: self._write(d, [(idx, p) for (dd, idx), p in zip(sents, preds) if dd is d])
         yield from chunk
 
