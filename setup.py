@@ -27,7 +27,8 @@ setuptools.setup(
     package_data={lib: ['demo_corpus/*.json']},
     python_requires=f">={cfg['min_python']}",
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'spacy': ['spacy>=3.5']},  # spacy: word splitter, sentencizer, component (09a-09c)
+    extras_require={'dev': dev_requirements, 'spacy': ['spacy>=3.5'],       # spacy: word splitter, sentencizer, component (09a-09c)
+                    'onnx': ['onnx>=1.16', 'onnxscript>=0.4', 'onnxruntime>=1.17']},  # onnx: export and ONNX Runtime (09d)
     entry_points={
         'console_scripts': console_scripts,
         'nbdev': [f'{lib}={lib}._modidx:d'],

@@ -18,7 +18,8 @@ from .inference import predict_stream, PREDICT_CHUNK
 from .training import (TrainConfig, train, evaluate_model, predict_documents, score_predictions, plot_history,
                                score_summary)
 from .evaluation import format_metrics, save_metrics
-from .demo import describe_prediction
+from .demo import describe_prediction, DEMO_TRAINING
+from .onnx_backend import load_model
 
 # %% auto #0
 __all__ = ['DEMO_SENTENCES', 'train_parser', 'train_main', 'eval_parser', 'eval_main', 'predict_parser', 'predict_main',
@@ -44,7 +45,7 @@ def _run(prog: str, body, argv):
         from transformers.utils import logging as hf_logging; hf_logging.disable_progress_bar()
     try:
         body(argv)
-    except (DataError, FileNotFoundError, NotADirectoryError, ValueError, ImportError) as e:
+    except (DataError, FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, ImportError) as e:
         sys.stderr.write(f"{prog}: error: {e}\n"); raise SystemExit(2)
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n"); raise SystemExit(130)
@@ -63,6 +64,8 @@ def _model_flags(p: argparse.ArgumentParser):
                    help="a model folder (spert_nb_train, save_pretrained) or a Hugging Face Hub id owner/name")
     p.add_argument("--batch-size", type=int, default=8, help="sentences per forward pass (default: %(default)s)")
     p.add_argument("--device", help=_DEVICE_HELP)
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch",
+                   help="torch, or ONNX Runtime on a folder written by spert_nb_export: onnx (fp32) or onnx-int8 (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 # %% ../nbs/11_cli.ipynb #188d078a
@@ -93,6 +96,8 @@ def _optim_flags(p: argparse.ArgumentParser, d: TrainConfig):
     p.add_argument("--weak-negatives", action="store_true", help="relation negatives from random span pairs (ablation)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
     p.add_argument("--eval-batch-size", type=int, default=d.eval_batch_size, help="sentences per dev forward pass (default: %(default)s)")
+    p.add_argument("--freeze-word-embeddings", action="store_true",
+                   help="keep the encoder's word-embedding table as pretrained (faster on CPU; not in the paper)")
 
 # %% ../nbs/11_cli.ipynb #a676aa71
 def _architecture_flags(p: argparse.ArgumentParser):
@@ -126,7 +131,8 @@ def _train_config(a: argparse.Namespace) -> TrainConfig:
     return TrainConfig(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay, warmup=a.warmup,
                        max_grad_norm=a.max_grad_norm, neg_entities=a.neg_entities, neg_relations=a.neg_relations,
                        adam_eps=a.adam_eps, adam_bias_correction=a.adam_bias_correction,
-                       weak_negatives=a.weak_negatives, seed=a.seed, eval_batch_size=a.eval_batch_size, amp=not a.no_amp)
+                       weak_negatives=a.weak_negatives, seed=a.seed, eval_batch_size=a.eval_batch_size, amp=not a.no_amp,
+                       freeze_word_embeddings=a.freeze_word_embeddings)
 
 # %% ../nbs/11_cli.ipynb #4e1c4072
 def _dataset_name(path: Path) -> str:
@@ -212,7 +218,7 @@ def eval_parser() -> argparse.ArgumentParser:
 
 def _eval(argv):
     a = eval_parser().parse_args(argv)
-    model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
+    model = load_model(a.model, a.backend, a.device)
     docs = load_documents(a.data, model.config.types_obj)
     preds = predict_documents(model, docs, a.batch_size, not a.no_progress)
     metrics = score_predictions(model, docs, preds)
@@ -343,7 +349,7 @@ def _predict(argv):
         raise ValueError(f"--out {a.out} is the --input file: write the predictions to another file")
     if a.out.is_dir(): raise ValueError(f"--out {a.out} is a folder, expected a file name")
     if a.documents and in_fmt != "txt": raise ValueError(f"--documents reads text files; {a.input} is read as {in_fmt}")
-    model = SpERT.from_pretrained(a.model, device=resolve_device(a.device))
+    model = load_model(a.model, a.backend, a.device)
     if a.documents: sentences = ((d, {}) for d in _read_documents(a.input, a.documents))
     else: sentences = _read_sentences(a.input, in_fmt, model.config.types_obj)
     sentences, keys = itertools.tee(sentences)
@@ -376,6 +382,16 @@ def _stats_line(name: str, docs) -> str:
     s = corpus_stats(docs)
     return f"{name:14} {s['documents']:5d} sentences {s['entities']:5d} entities {s['relations']:5d} relations"
 
+# %% ../nbs/11_cli.ipynb #56199efc
+def _demo_flags() -> list[str]:
+    "spert_nb_train's flags for the demo recipe's changes to §4 (`DEMO_TRAINING`, `08a_learning`)."
+    flags = []
+    for k, v in DEMO_TRAINING.items():
+        flag = "--" + k.replace("_", "-")
+        flags += [flag] if v is True else [] if v is False else [flag, str(v)]
+    return flags
+
+
 # %% ../nbs/11_cli.ipynb #f5e29132
 def _demo(argv):
     a = demo_parser().parse_args(argv)
@@ -389,7 +405,7 @@ def _demo(argv):
     else:
         print("SPERT_DATA not set: CoNLL04 statistics skipped")
     model, metrics = _train(["--train", str(paths["train"]), "--dev", str(paths["dev"]), "--test", str(paths["test"]),
-                             "--types", str(paths["types"]), "--out", str(a.out), "--epochs", str(a.epochs)]
+                             "--types", str(paths["types"]), "--out", str(a.out), "--epochs", str(a.epochs)] + _demo_flags()
                             + (["--encoder", a.encoder] if a.encoder else []) + (["--no-progress"] if a.no_progress else []))
     print(format_metrics(metrics))
     for doc in model.predict_batch([[w for w, _, _ in split_words(s)] for s in DEMO_SENTENCES]):

@@ -25,6 +25,28 @@ __all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'TYPES_NAME', 'CARD_NAME', 'DEFAULT_EN
 _HF_KEYS = {"name_or_path", "_name_or_path", "torch_dtype", "output_attentions", "attn_implementation",
             "experts_implementation", "_commit_hash", "model_type", "use_cache", "num_labels"}
 
+def _renamed_threshold(kwargs: dict, relation_threshold: float) -> float:
+    "spert_nb 0.1's `rel_threshold` (in its config.json and code), popped from `kwargs`, with a FutureWarning."
+    if "rel_threshold" not in kwargs: return relation_threshold
+    warnings.warn("SpERTConfig: rel_threshold is now relation_threshold", FutureWarning, stacklevel=3)
+    return kwargs.pop("rel_threshold")
+
+def _known_kwargs(kwargs: dict) -> dict:
+    "`kwargs` if `PretrainedConfig` knows every one of them; else a TypeError naming the others."
+    fields = {f.name for f in dataclasses.fields(PretrainedConfig)} if dataclasses.is_dataclass(PretrainedConfig) else None
+    unknown = sorted(set(kwargs) - _HF_KEYS - fields) if fields is not None else []
+    if unknown: raise TypeError(f"SpERTConfig: unknown options {unknown}")
+    return kwargs
+
+def _encoder_dict(encoder_config: dict | PretrainedConfig | None) -> dict:
+    "The encoder's config in JSON form (int keys become str, as saved), without machine paths."
+    if isinstance(encoder_config, PretrainedConfig): encoder_config = encoder_config.to_dict()
+    enc = json.loads(json.dumps(encoder_config or {}))
+    for k in ("_name_or_path", "transformers_version"): enc.pop(k, None)   # no machine path in config.json
+    return enc
+
+
+# %% ../nbs/04_model.ipynb #dce679d5
 class SpERTConfig(PretrainedConfig):
     "Everything needed to rebuild a SpERT model: encoder architecture, types and the paper's hyperparameters."
     model_type = "spert"
@@ -46,23 +68,10 @@ class SpERTConfig(PretrainedConfig):
                  language: str | None = None, # the text's language (ISO 639-1), for the model card
                  type_order: dict | None = None, # {"entities": [...], "relations": [...]}: label order; default: types'
                  **kwargs):
-        if "rel_threshold" in kwargs:                                        # spert_nb 0.1's name (config.json, code)
-            warnings.warn("SpERTConfig: rel_threshold is now relation_threshold", FutureWarning, stacklevel=2)
-            relation_threshold = kwargs.pop("rel_threshold")
-        fields = {f.name for f in dataclasses.fields(PretrainedConfig)} if dataclasses.is_dataclass(PretrainedConfig) else None
-        unknown = sorted(set(kwargs) - _HF_KEYS - fields) if fields is not None else []
-        if unknown: raise TypeError(f"SpERTConfig: unknown options {unknown}")
-        super().__init__(**kwargs)
-        if isinstance(encoder_config, PretrainedConfig): encoder_config = encoder_config.to_dict()
-        enc = json.loads(json.dumps(encoder_config or {}))                    # JSON form (int keys become str), as saved
-        for k in ("_name_or_path", "transformers_version"): enc.pop(k, None)  # no machine path in config.json
-        self.encoder_config, self.types, self.type_order = enc, types, None
-        if types is not None:                                       # config.json sorts keys: keep the label order apart
-            order = type_order or {k: list(types.get(k, {})) for k in ("entities", "relations")}
-            for k in ("entities", "relations"):
-                if sorted(order[k]) != sorted(types.get(k, {})): raise ValueError(f"SpERTConfig: type_order[{k!r}] does not list the types' {k}")
-            self.types = {**types, **{k: {t: types[k][t] for t in order[k]} for k in ("entities", "relations")}}
-            self.type_order = {k: list(v) for k, v in order.items()}
+        relation_threshold = _renamed_threshold(kwargs, relation_threshold)
+        super().__init__(**_known_kwargs(kwargs))
+        self.encoder_config = _encoder_dict(encoder_config)
+        self._set_types(types, type_order)
         self.max_span_width, self.width_dim, self.pooling, self.context = max_span_width, width_dim, pooling, context
         self.dropout, self.init_std, self.width_init_std = dropout, init_std, width_init_std
         self.relation_threshold, self.entity_threshold = relation_threshold, entity_threshold
@@ -70,9 +79,22 @@ class SpERTConfig(PretrainedConfig):
         self.encoder_name, self.language = encoder_name, language
         self._check()
 
-    def __eq__(self, other): return isinstance(other, SpERTConfig) and self.to_dict() == other.to_dict()
 
 # %% ../nbs/04_model.ipynb #20096485
+@patch
+def _set_types(self: SpERTConfig, types: dict | None, type_order: dict | None):
+    "Store `types` in the label order `type_order` (default: the types'); config.json sorts keys, so the order is kept apart."
+    self.types, self.type_order = types, None
+    if types is None: return
+    order = type_order or {k: list(types.get(k, {})) for k in ("entities", "relations")}
+    for k in ("entities", "relations"):
+        if sorted(order[k]) != sorted(types.get(k, {})): raise ValueError(f"SpERTConfig: type_order[{k!r}] does not list the types' {k}")
+    self.types = {**types, **{k: {t: types[k][t] for t in order[k]} for k in ("entities", "relations")}}
+    self.type_order = {k: list(v) for k, v in order.items()}
+
+@patch
+def __eq__(self: SpERTConfig, other): return isinstance(other, SpERTConfig) and self.to_dict() == other.to_dict()
+
 @patch
 def _check(self: SpERTConfig):
     "Fail on an option out of range, naming it."

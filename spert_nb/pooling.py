@@ -24,11 +24,12 @@ def pool_words(h: Tensor, # (batch, subwords, hidden) encoder output
     "One vector per word: max (or sum) over its subwords; (batch, words, hidden), zeros for padding words."
     _check_mode(mode)
     batch, words = word_starts.shape
-    k = max(int((word_ends - word_starts).max()) if words else 1, 1)
+    k = (word_ends - word_starts).amax().clamp(min=1).item() if words else 1   # the widest word, in subwords (>= 1)
+    torch._check(k >= 1); torch._check(k <= h.shape[1])                 # what torch.export needs to know of k (09d)
     offsets = torch.arange(k, device=h.device)                         # (k,)
     idx = word_starts[..., None] + offsets                              # (batch, words, k)
     inside = idx < word_ends[..., None]                                 # (batch, words, k)
-    idx = idx.clamp(max=h.shape[1] - 1).reshape(batch, words * k)       # (batch, words*k)
+    idx = idx.clamp(max=h.shape[1] - 1).reshape(batch, -1)              # (batch, words*k)
     x = h.gather(1, idx[..., None].expand(-1, -1, h.shape[-1]))         # (batch, words*k, hidden)
     x = x.view(batch, words, k, -1)                                     # (batch, words, k, hidden)
     if mode == "max":

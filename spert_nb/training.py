@@ -4,10 +4,10 @@
 
 # %% ../nbs/08_training.ipynb #3dc93462
 from __future__ import annotations
-import json, logging, math, os, random, shutil, time
+import contextlib, json, logging, math, os, random, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
@@ -46,6 +46,7 @@ class TrainConfig:
     seed: int = 0  # seeds sampling, shuffling, dropout and head init
     eval_batch_size: int = 8  # sentences per inference batch during evaluation
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
+    freeze_word_embeddings: bool = False  # keep the encoder's word-embedding table fixed (not in the paper; the demo's speed-up)
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "eval_batch_size"):
@@ -207,8 +208,9 @@ def _resume(model: SpERT, out_dir: Path, config: TrainConfig, optimizer, schedul
     ckpt = out_dir / CHECKPOINT
     if not (ckpt / STATE_NAME).is_file(): raise FileNotFoundError(f"{ckpt}: no checkpoint to resume from")
     state = torch.load(ckpt / STATE_NAME, weights_only=False)
-    if state["train_config"] != asdict(config):
-        diff = {k: (v, asdict(config)[k]) for k, v in state["train_config"].items() if asdict(config).get(k) != v}
+    saved = {**asdict(TrainConfig()), **state["train_config"]}     # options added since default to off
+    if saved != asdict(config):
+        diff = {k: (v, asdict(config)[k]) for k, v in saved.items() if asdict(config).get(k) != v}
         raise ValueError(f"{ckpt}: the checkpoint was trained with other settings (checkpoint, now): {diff}")
     load_model(model, str(ckpt / WEIGHTS_NAME), device=str(model.device))
     optimizer.load_state_dict(state["optimizer"]); scheduler.load_state_dict(state["scheduler"])
@@ -240,6 +242,7 @@ def _setup(model: SpERT, train_docs: list[Document], config: TrainConfig, info: 
     data = SpERTDataset(train_docs, model.tokenizer, model.config.types_obj, config.neg_entities, config.neg_relations,
                         model.config.max_span_width, config.weak_negatives, config.seed)
     sampler = DistributedBatchSampler(len(data), config.batch_size, config.seed, info)
+    if config.freeze_word_embeddings: model.encoder.get_input_embeddings().weight.requires_grad_(False)
     optimizer = make_optimizer(model, config.lr, config.weight_decay, config.adam_eps, config.adam_bias_correction)
     scheduler = linear_schedule(optimizer, len(sampler) * config.epochs, config.warmup)
     return data, sampler, optimizer, scheduler
@@ -293,6 +296,27 @@ def _end_epoch(model: SpERT, out_dir: Path, optimizer, scheduler, history: list[
     log.info("epoch %d (%.1f s): %s", record["epoch"], seconds, json.dumps(record))
     if on_epoch_end is not None: on_epoch_end(model, record)
 
+# %% ../nbs/08_training.ipynb #7efdfb55
+@contextlib.contextmanager
+def _flush_denormals(device: torch.device) -> Iterator[None]:
+    "Flush denormal floats to zero while the block runs, on the CPU (no-op elsewhere or where unsupported)."
+    if device.type != "cpu" or not torch.set_flush_denormal(True): yield; return
+    try: yield
+    finally: torch.set_flush_denormal(False)
+
+def _epochs(model: SpERT, step_model: nn.Module, out_dir: Path, parts: tuple, history: list[dict], start: int,
+            config: TrainConfig, dev_docs, progress: bool, info: ProcessInfo, keep_best: bool, on_epoch_end):
+    "Epochs `start`..`config.epochs`: train, evaluate on dev, append the record, checkpoint, call the hook."
+    data, sampler, optimizer, scheduler = parts
+    with _flush_denormals(model.device):
+        for epoch in range(start, config.epochs):
+            started = time.perf_counter()
+            record = _run_epoch(step_model, model, data, sampler, optimizer, scheduler, config, info, epoch, progress)
+            if dev_docs: record.update(_dev_record(model, dev_docs, config, progress, info))
+            history.append(record)
+            _end_epoch(model, out_dir, optimizer, scheduler, history, config, info, keep_best, on_epoch_end,
+                       time.perf_counter() - started)
+
 # %% ../nbs/08_training.ipynb #fe9eae32
 def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to resume)
           train_docs: list[Document], # gold training documents
@@ -312,19 +336,16 @@ def train(model: SpERT, # a model from `SpERT.from_encoder` (or a checkpoint to 
     train_docs, dev_docs = as_documents(train_docs, types), dev_docs and as_documents(dev_docs, types)   # records too
     if info.is_main: out_dir.mkdir(parents=True, exist_ok=True)
     progress = progress and info.is_main                                     # bars on the main process only
-    data, sampler, optimizer, scheduler = _setup(model, train_docs, config, info)
-    history, start = _resume(model, out_dir, config, optimizer, scheduler, info) if resume else ([], 0)
+    trainable = model.encoder.get_input_embeddings().weight.requires_grad   # as the caller left it
+    parts = _setup(model, train_docs, config, info)
+    history, start = _resume(model, out_dir, config, *parts[2:], info) if resume else ([], 0)
     if not resume: random.seed(config.seed + info.rank); torch.manual_seed(config.seed + info.rank)  # dropout per process
-    step_model = _step_model(model, info)
-    for epoch in range(start, config.epochs):
-        started = time.perf_counter()
-        record = _run_epoch(step_model, model, data, sampler, optimizer, scheduler, config, info, epoch, progress)
-        if dev_docs: record.update(_dev_record(model, dev_docs, config, progress, info))
-        history.append(record)
-        _end_epoch(model, out_dir, optimizer, scheduler, history, config, info, keep_best, on_epoch_end,
-                   time.perf_counter() - started)
+    try: _epochs(model, _step_model(model, info), out_dir, parts, history, start, config, dev_docs, progress, info,
+                 keep_best, on_epoch_end)
+    finally: model.encoder.get_input_embeddings().weight.requires_grad_(trainable)
     if info.is_main: _finish(model, out_dir, history, config, keep_best, keep_checkpoint, data_info)
     return history
+
 
 # %% ../nbs/08_training.ipynb #f17035cc
 def plot_history(history: list[dict], # `train`'s return value, or the lines of metrics.jsonl
