@@ -1,14 +1,14 @@
 """Every benchmark, one after the other (never two torch processes at once on a small machine).
 
 usage: python bench/run_all.py [MODEL_DIR]      (default runs/conll04-seed0; needs SPERT_DATA and a trained model)
-Runs forward.py, predict.py, train_step.py and scaling.py, each in its own process, prints each one's headline ratios
+Runs forward.py, backends.py, predict.py, train_step.py and scaling.py, each in its own process, prints each one's headline ratios
 and ends with one line of JSON holding all their figures.
 """
 import json, subprocess, sys, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = [("forward", ["MODEL"]), ("predict", ["MODEL"]), ("train_step", []), ("scaling", ["MODEL"])]
+BENCHES = [("forward", ["MODEL"]), ("backends", ["MODEL"]), ("predict", ["MODEL"]), ("train_step", []), ("scaling", ["MODEL"])]
 
 
 def main(model_dir=None):

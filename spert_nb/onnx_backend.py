@@ -47,7 +47,7 @@ def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
     axes = {"input_ids": {0: "batch", 1: "subwords"}, "attention_mask": {0: "batch", 1: "subwords"},
             "last_hidden_state": {0: "batch", 1: "subwords"}}
     module = _Encoder(model.encoder).cpu().eval()
-    with _quiet(), torch.no_grad():
+    with _quiet(), torch.no_grad():   # the exporter's optimizer folds the weights' transposes: int8 needs it
         torch.onnx.export(module, args, str(path), input_names=["input_ids", "attention_mask"],
                           output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=opset, dynamo=True)
     return Path(path)
