@@ -1,5 +1,5 @@
 """Shared helpers of the benchmarks: data, model and timing. Benchmarks print ratios measured in one run."""
-import ctypes, json, os, platform, resource, subprocess, sys, time
+import ctypes, json, os, platform, subprocess, sys, time
 from pathlib import Path
 import torch
 from spert_nb.data import dataset_paths, load_types, load_documents
@@ -54,14 +54,15 @@ def best_of(fn, runs: int = 3) -> float:
     return min(times)
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _status_mb(key: str) -> float:
     "VmRSS (now) or VmHWM (peak since the last reset) of this process, in MB."
     line = next(l for l in open("/proc/self/status") if l.startswith(key))
     return int(line.split()[1]) / 1024
+
+
+def peak_rss_mb() -> float:
+    "Peak resident memory of this process (VmHWM: unlike ru_maxrss, it starts afresh at exec, not at the parent's peak)."
+    return _status_mb("VmHWM")
 
 
 def peak_growth_mb(fn) -> float:

@@ -13,7 +13,7 @@ import spert_nb
 from .data import Document, Types, demo_paths, load_documents, load_types
 from .model import SpERT
 from .training import TrainConfig, evaluate_model, load_history, score_summary, train
-from .hub import update_card
+from .hub import update_card, _publish_folder
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'DEMO_SEED', 'SNAPSHOT_EPOCHS', 'PROBE_INDEX', 'SNAPSHOTS_NAME', 'RECIPE_NAME', 'DEMO_TRAINING',
@@ -104,12 +104,7 @@ def cached_build(folder: Path,                  # the final folder; it exists on
     folder.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(folder.parent / f".{folder.name}.lock"):
         if folder.is_dir(): return folder                      # another process built it while we waited
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
-        try:
-            build(tmp); os.rename(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+        return _publish_folder(folder, build)
 
 # %% ../nbs/08a_learning.ipynb #b7c55ad3
 def demo_run(encoder: str | None = None, # local Hugging Face encoder folder (default: the MiniLM package)

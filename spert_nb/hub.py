@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_hub.ipynb #f2413a98
 from __future__ import annotations
-import contextlib, json, os, re, tempfile
+import contextlib, json, os, re, shutil, tempfile
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -150,6 +150,21 @@ def _umask() -> int:
     "This process's umask (read without changing it for good)."
     mask = os.umask(0o022); os.umask(mask)
     return mask
+
+def _publish_folder(folder, # the folder to create; it must not exist yet
+                    build, # writes the content into the (empty, temporary) folder it is given
+                   ) -> Path:
+    "Build a folder in a temporary one beside it, then publish it whole by one atomic rename, with the usual modes."
+    folder = Path(folder)
+    if folder.exists(): raise FileExistsError(f"{folder}: already exists")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))   # mkdtemp's 0700 becomes 0755 (umask)
+    try:
+        build(tmp); mask = _umask()
+        for f in tmp.rglob("*"): f.chmod((0o777 if f.is_dir() else 0o666) & ~mask)
+        tmp.chmod(0o777 & ~mask); os.rename(tmp, folder)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
 @contextlib.contextmanager
 def _quiet_transformers():

@@ -9,12 +9,13 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 from transformers.modeling_outputs import BaseModelOutput
-from .model import SpERT
-from .hub import resolve_device, resolve_model, _umask
+from .model import SpERT, WEIGHTS_NAME
+from .hub import resolve_device, resolve_model, _publish_folder
 
 # %% auto #0
-__all__ = ['ENCODER_FILE', 'INT8_FILE', 'ONNX_INFO', 'BACKENDS', 'export_encoder', 'SpanScorer', 'export_span_scorer',
-           'quantize_encoder', 'OrtEncoder', 'export_onnx', 'load_onnx', 'load_model', 'export_parser', 'export_main']
+__all__ = ['ENCODER_FILE', 'INT8_FILE', 'ONNX_INFO', 'BACKENDS', 'fuse_for_ort', 'export_encoder', 'SpanScorer',
+           'export_span_scorer', 'quantize_encoder', 'OrtEncoder', 'export_onnx', 'load_onnx', 'load_model',
+           'prediction_spans', 'export_parser', 'export_main']
 
 # %% ../nbs/09d_onnx.ipynb #372b63a1
 ENCODER_FILE, INT8_FILE, ONNX_INFO = "encoder.onnx", "encoder.int8.onnx", "onnx.json"
@@ -36,9 +37,16 @@ def _quiet():
 
 
 # %% ../nbs/09d_onnx.ipynb #37c7c671
+def fuse_for_ort(graph): # an ONNX graph (onnx_ir model) of the encoder; changed in place
+    "ONNX Runtime's fused CPU kernels put in place of their patterns: attention, residual + LayerNorm, bias + GELU."
+    from onnxscript.rewriter.ort_fusions import optimize_for_ort
+    with _quiet(): graph, counts = optimize_for_ort(graph)
+    return graph, {k: v for k, v in counts.items() if v}            # which fusions were made, how many times
+
 def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
                    path, # the .onnx file to write (weights go into path + ".data" beside it)
                    opset: int = 18, # ONNX opset
+                   fuse: bool = True, # fuse for ONNX Runtime (`fuse_for_ort`); False: the graph as traced
                   ) -> Path:
     "Export `model.encoder` to ONNX with dynamic batch and length axes; returns `path`."
     enc = model.tokenizer(["a short example", "a somewhat longer example sentence , with more words"],
@@ -48,8 +56,10 @@ def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
             "last_hidden_state": {0: "batch", 1: "subwords"}}
     module = _Encoder(model.encoder).cpu().eval()
     with _quiet(), torch.no_grad():   # the exporter's optimizer folds the weights' transposes: int8 needs it
-        torch.onnx.export(module, args, str(path), input_names=["input_ids", "attention_mask"],
-                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=opset, dynamo=True)
+        program = torch.onnx.export(module, args, input_names=["input_ids", "attention_mask"],
+                                    output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=opset, dynamo=True)
+    if fuse: program.model, _ = fuse_for_ort(program.model)
+    program.save(str(path), external_data=True)
     return Path(path)
 
 # %% ../nbs/09d_onnx.ipynb #49bc7afc
@@ -78,10 +88,12 @@ def quantize_encoder(src, # an fp32 encoder graph from `export_encoder`
                      dst, # the int8 graph to write
                     ) -> Path:
     "Dynamic int8 quantization of the graph's matrix products (weights per output channel, activations per batch)."
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     import logging
     level = logging.getLogger().level; logging.getLogger().setLevel(logging.ERROR)   # its advice to pre-process
-    try: quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
+    try: quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,   # fused nodes: no shape
+                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})          # inference, all fp32
     finally: logging.getLogger().setLevel(level)
     return Path(dst)
 
@@ -91,11 +103,13 @@ class OrtEncoder(nn.Module):
     def __init__(self, path, # an encoder graph (`export_encoder` or `quantize_encoder`)
                  config, # the encoder's Hugging Face config (its pad token, hidden size)
                  threads: int | None = None, # ONNX Runtime intra-op threads (default: its own)
+                 spin: bool = False, # let its threads spin-wait after a run (fast alone, slow beside PyTorch's)
                 ):
         super().__init__()
         import onnxruntime as ort
         opts = ort.SessionOptions()
         if threads: opts.intra_op_num_threads = threads
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.path, self.config = Path(path), config
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
@@ -109,35 +123,48 @@ class OrtEncoder(nn.Module):
 def export_onnx(model: SpERT | str | Path, # a SpERT model, or a model folder / Hub id to load
                 out_dir, # the folder to write (must not exist yet)
                 quantize: str | None = None, # "int8": also write the int8 graph
+                fuse: bool = True, # fuse the graph for ONNX Runtime (`fuse_for_ort`)
                ) -> Path:
     "A model folder with the encoder as ONNX graph(s) beside config, weights, types and tokenizer."
     if quantize not in (None, "int8"): raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
     if not isinstance(model, SpERT): model = SpERT.from_pretrained(model)
-    out = Path(out_dir)
-    if out.exists(): raise FileExistsError(f"{out}: already exists")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    try:
+    def build(tmp: Path):
         model.save_pretrained(tmp)
-        export_encoder(model, tmp / ENCODER_FILE)
+        export_encoder(model, tmp / ENCODER_FILE, fuse=fuse)
         files = {"fp32": ENCODER_FILE}
         if quantize: quantize_encoder(tmp / ENCODER_FILE, tmp / INT8_FILE); files["int8"] = INT8_FILE
         import onnx, onnxruntime, spert_nb
-        info = {"encoder": files, "opset": 18, "spert_nb": spert_nb.__version__, "torch": torch.__version__,
-                "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
+        info = {"encoder": files, "opset": 18, "fused": fuse, "spert_nb": spert_nb.__version__,
+                "torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
         (tmp / ONNX_INFO).write_text(json.dumps(info, indent=1) + "\n")
-        for p in tmp.iterdir(): p.chmod(0o666 & ~_umask())
-        tmp.chmod(0o777 & ~_umask()); os.rename(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    return _publish_folder(out_dir, build)             # all or nothing: a failed export leaves no folder
 
 # %% ../nbs/09d_onnx.ipynb #d8ac4fe0
+def _head_weights(folder: Path) -> dict:
+    "The saved weights of everything but the encoder (read one by one; the encoder's are never loaded)."
+    from safetensors import safe_open
+    index = folder / (WEIGHTS_NAME + ".index.json")
+    shards = sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.is_file() else [WEIGHTS_NAME]
+    out = {}
+    for shard in shards:
+        with safe_open(str(folder / shard), "pt") as f:
+            out.update({k: f.get_tensor(k) for k in f.keys() if not k.startswith("encoder.")})
+    return out
+
+def _threads_during_forward(model: nn.Module, n: int):
+    "PyTorch's intra-op threads set to `n` while `model`'s forward runs, and put back after it (also after an error)."
+    saved = []
+    def before(module, args): saved.append(torch.get_num_threads()); torch.set_num_threads(n)
+    def after(module, args, output): torch.set_num_threads(saved.pop())
+    model.register_forward_pre_hook(before); model.register_forward_hook(after, always_call=True)
+
+# %% ../nbs/09d_onnx.ipynb #dc212907
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 def load_onnx(folder, # a folder written by `export_onnx`
               precision: str = "fp32", # "fp32" or "int8" (when exported with quantize="int8")
               threads: int | None = None, # ONNX Runtime intra-op threads
+              torch_threads: int | None = 1, # PyTorch threads for the heads during forward; None: as they are
              ) -> SpERT:
     "The exported model with its encoder on ONNX Runtime (CPU); the heads run in PyTorch."
     folder = resolve_model(folder)
@@ -146,8 +173,12 @@ def load_onnx(folder, # a folder written by `export_onnx`
     files = json.loads(info_path.read_text())["encoder"]
     if precision not in files:
         raise ValueError(f"{folder}: no {precision} encoder (exported: {sorted(files)}); export with --quantize int8")
-    model = SpERT.from_pretrained(folder)
+    model = SpERT.from_pretrained(folder, device_map="meta")   # an empty encoder: ONNX Runtime's takes its place
     model.encoder = OrtEncoder(folder / files[precision], model.encoder.config, threads)
+    model.load_state_dict(_head_weights(folder), strict=False, assign=True)
+    empty = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    if empty: raise ValueError(f"{folder}: no weights for {empty} in its safetensors files")
+    if torch_threads: _threads_during_forward(model, torch_threads)
     return model.eval()
 
 def load_model(path, # a model folder or Hub id
@@ -160,6 +191,12 @@ def load_model(path, # a model folder or Hub id
     if device is not None and resolve_device(device).type != "cpu": raise ValueError(f"backend {backend} runs on the CPU only, got device {device}")
     return load_onnx(path, "int8" if backend == "onnx-int8" else "fp32")
 
+# %% ../nbs/09d_onnx.ipynb #90ed5069
+def prediction_spans(prediction: dict) -> tuple[list, list]:
+    "What two backends must agree on in a prediction: its entities (type, start, end), its relations (type, head, tail)."
+    return ([(e["type"], e["start"], e["end"]) for e in prediction["entities"]],
+            [(r["type"], r["head"], r["tail"]) for r in prediction["relations"]])
+
 # %% ../nbs/09d_onnx.ipynb #2dd2af6d
 def export_parser():
     from spert_nb.cli import _Parser
@@ -167,11 +204,12 @@ def export_parser():
     p.add_argument("--model", required=True, help="a model folder (spert_nb_train, save_pretrained) or a Hub id owner/name")
     p.add_argument("--out", type=Path, required=True, help="the folder to write (must not exist)")
     p.add_argument("--quantize", choices=["int8"], help="also write the int8 encoder graph (dynamic quantization)")
+    p.add_argument("--no-fuse", dest="fuse", action="store_false", help="keep the graph as traced (no fused ONNX Runtime kernels)")
     return p
 
 def _export(argv):
     a = export_parser().parse_args(argv)
-    out = export_onnx(a.model, a.out, a.quantize)
+    out = export_onnx(a.model, a.out, a.quantize, a.fuse)
     print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in json.loads((out / ONNX_INFO).read_text())["encoder"].items()))
 
 def export_main(argv=None):
