@@ -48,15 +48,6 @@ def passes(runs: dict, repeats: int = 3) -> dict:
         for k in runs: total[k] += best[k]
     return total
 
-def rounds(fns: dict, n: int = 3) -> dict:
-    "Best wall time of each function over `n` rounds, each round calling every function once in turn (after a warm-up)."
-    for f in fns.values(): f()
-    best = {k: float("inf") for k in fns}
-    for _ in range(n):
-        for k, f in fns.items():
-            t = time.perf_counter(); f(); best[k] = min(best[k], time.perf_counter() - t)
-    return best
-
 MEMORY_CODE = """
 import json, sys, torch
 sys.path.insert(0, "bench")
@@ -84,7 +75,7 @@ def gemm_probe(rows: int, hidden: int, inner: int, runs: int = 30) -> dict:
     rng, fns, flop = np.random.default_rng(0), {}, {}
     shapes = {"qkvo": (hidden, hidden, 4), "ffn_in": (hidden, inner, 1), "ffn_out": (inner, hidden, 1)}
     with tempfile.TemporaryDirectory() as d:
-        for shape, (k, n, count) in shapes.items():
+        for shape, (k, n, _) in shapes.items():
             w = rng.standard_normal((k, n)).astype(np.float32) / k ** 0.5
             x = rng.standard_normal((rows, k)).astype(np.float32)
             graph = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "probe",
@@ -101,11 +92,10 @@ def gemm_probe(rows: int, hidden: int, inner: int, runs: int = 30) -> dict:
             fns["torch fp32", shape] = (lambda m, x: lambda: [m(x) for _ in range(runs)])(lin, xt)
             fns["torch int8", shape] = (lambda m, x: lambda: [m(x) for _ in range(runs)])(q, xt)
             flop[shape] = 2 * rows * k * n
-        with torch.inference_mode(): best = rounds(fns, 5)
-    out = {}
+        with torch.inference_mode(): best = passes({k: [f] for k, f in fns.items()}, 5)
+    out, total = {}, sum(flop[s] * c for s, (_, _, c) in shapes.items())   # one layer: 4 of qkvo, 1 of each ffn
     for arith in ("onnx fp32", "onnx int8", "torch fp32", "torch int8"):
         row = {shape: round(flop[shape] * runs / best[arith, shape] / 1e9, 1) for shape in shapes}
-        total = sum(flop[s] * c for s, (_, _, c) in shapes.items())        # one layer: 4 of qkvo, 1 of each ffn
         row["layer"] = round(total * runs / sum(best[arith, s] * c for s, (_, _, c) in shapes.items()) / 1e9, 1)
         out[arith] = row
     return out
@@ -143,10 +133,11 @@ def main(model_dir=DEFAULT_MODEL, export_dir=None):
     for row in figures["rows"].values():
         for bs in (1, 8): row[f"batch{bs}_vs_baseline"] = round(row[f"batch{bs}_sent_per_s"] / base[f"batch{bs}_sent_per_s"], 2)
     linear, total = encoder_gflop(config, data[8])
-    rows8 = round(sum(b["input_ids"].numel() for b in data[8]) / len(data[8]))
+    padded = sum(b["input_ids"].numel() for b in data[8])
+    rows8 = round(padded / len(data[8]))
     probe = gemm_probe(rows8, config.hidden_size, config.intermediate_size)
     limits = {"batch8_tokens_per_batch": rows8, "batch8_real_tokens": sum(int(b["attention_mask"].sum()) for b in data[8]),
-              "batch8_padded_tokens": sum(b["input_ids"].numel() for b in data[8]),
+              "batch8_padded_tokens": padded,
               "encoder_gflop_per_pass": round(total, 1), "linear_share": round(linear / total, 3), "gemm_gflops": probe,
               "achieved_gflops": {n: round(total * figures["rows"][n]["batch8_sent_per_s"] / len(words), 1)
                                   for n in ("torch fp32 encoder", "onnx fp32", "onnx int8")}}

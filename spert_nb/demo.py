@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_learning.ipynb #4e5b1d2f
 from __future__ import annotations
-import contextlib, hashlib, json, os, shutil, tempfile
+import contextlib, hashlib, json, os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09d_onnx.ipynb #f4bd932d
 from __future__ import annotations
-import contextlib, io, json, logging, os, shutil, tempfile, warnings
+import contextlib, io, json, logging, warnings
 from pathlib import Path
 import torch
 from torch import nn, Tensor
@@ -19,6 +19,7 @@ __all__ = ['ENCODER_FILE', 'INT8_FILE', 'ONNX_INFO', 'BACKENDS', 'fuse_for_ort',
 
 # %% ../nbs/09d_onnx.ipynb #372b63a1
 ENCODER_FILE, INT8_FILE, ONNX_INFO = "encoder.onnx", "encoder.int8.onnx", "onnx.json"
+_OPSET = 18                                        # the ONNX opset of the exported graphs
 
 class _Encoder(nn.Module):
     "The encoder with positional inputs and one output: what the ONNX graph computes."
@@ -45,7 +46,7 @@ def fuse_for_ort(graph): # an ONNX graph (onnx_ir model) of the encoder; changed
 
 def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
                    path, # the .onnx file to write (weights go into path + ".data" beside it)
-                   opset: int = 18, # ONNX opset
+                   opset: int = _OPSET, # ONNX opset
                    fuse: bool = True, # fuse for ONNX Runtime (`fuse_for_ort`); False: the graph as traced
                   ) -> Path:
     "Export `model.encoder` to ONNX with dynamic batch and length axes; returns `path`."
@@ -90,7 +91,6 @@ def quantize_encoder(src, # an fp32 encoder graph from `export_encoder`
     "Dynamic int8 quantization of the graph's matrix products (weights per output channel, activations per batch)."
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    import logging
     level = logging.getLogger().level; logging.getLogger().setLevel(logging.ERROR)   # its advice to pre-process
     try: quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,   # fused nodes: no shape
                           extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})          # inference, all fp32
@@ -134,7 +134,7 @@ def export_onnx(model: SpERT | str | Path, # a SpERT model, or a model folder / 
         files = {"fp32": ENCODER_FILE}
         if quantize: quantize_encoder(tmp / ENCODER_FILE, tmp / INT8_FILE); files["int8"] = INT8_FILE
         import onnx, onnxruntime, spert_nb
-        info = {"encoder": files, "opset": 18, "fused": fuse, "spert_nb": spert_nb.__version__,
+        info = {"encoder": files, "opset": _OPSET, "fused": fuse, "spert_nb": spert_nb.__version__,
                 "torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
         (tmp / ONNX_INFO).write_text(json.dumps(info, indent=1) + "\n")
     return _publish_folder(out_dir, build)             # all or nothing: a failed export leaves no folder
