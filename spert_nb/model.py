@@ -95,6 +95,7 @@ def _set_types(self: SpERTConfig, types: dict | None, type_order: dict | None):
 @patch
 def __eq__(self: SpERTConfig, other): return isinstance(other, SpERTConfig) and self.to_dict() == other.to_dict()
 
+# %% ../nbs/04_model.ipynb #efb2beae
 @patch
 def _check(self: SpERTConfig):
     "Fail on an option out of range, naming it."

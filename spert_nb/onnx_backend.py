@@ -13,9 +13,9 @@ from .model import SpERT, WEIGHTS_NAME
 from .hub import resolve_device, resolve_model, _publish_folder
 
 # %% auto #0
-__all__ = ['ENCODER_FILE', 'INT8_FILE', 'ONNX_INFO', 'BACKENDS', 'fuse_for_ort', 'export_encoder', 'SpanScorer',
-           'export_span_scorer', 'quantize_encoder', 'OrtEncoder', 'export_onnx', 'load_onnx', 'load_model',
-           'prediction_spans', 'export_parser', 'export_main']
+__all__ = ['ENCODER_FILE', 'INT8_FILE', 'ONNX_INFO', 'BACKENDS', 'fuse_for_ort', 'export_encoder', 'plain_attention',
+           'SpanScorer', 'export_span_scorer', 'quantize_encoder', 'OrtEncoder', 'export_onnx', 'load_onnx',
+           'load_model', 'prediction_spans', 'export_parser', 'export_main']
 
 # %% ../nbs/09d_onnx.ipynb #372b63a1
 ENCODER_FILE, INT8_FILE, ONNX_INFO = "encoder.onnx", "encoder.int8.onnx", "onnx.json"
@@ -47,7 +47,7 @@ def fuse_for_ort(graph): # an ONNX graph (onnx_ir model) of the encoder; changed
 def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
                    path, # the .onnx file to write (weights go into path + ".data" beside it)
                    opset: int = _OPSET, # ONNX opset
-                   fuse: bool = True, # fuse for ONNX Runtime (`fuse_for_ort`); False: the graph as traced
+                   fuse: bool = True, # fuse for ONNX Runtime (`fuse_for_ort`, `plain_attention`); False: as traced
                   ) -> Path:
     "Export `model.encoder` to ONNX with dynamic batch and length axes; returns `path`."
     enc = model.tokenizer(["a short example", "a somewhat longer example sentence , with more words"],
@@ -59,9 +59,36 @@ def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
     with _quiet(), torch.no_grad():   # the exporter's optimizer folds the weights' transposes: int8 needs it
         program = torch.onnx.export(module, args, input_names=["input_ids", "attention_mask"],
                                     output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=opset, dynamo=True)
-    if fuse: program.model, _ = fuse_for_ort(program.model)
+    if fuse: program.model, _ = fuse_for_ort(program.model); plain_attention(program.model)
     program.save(str(path), external_data=True)
     return Path(path)
+
+# %% ../nbs/09d_onnx.ipynb #af7adb00
+def plain_attention(graph): # an ONNX graph (onnx_ir model) after `fuse_for_ort`; changed in place
+    "Each fused `Attention` in the form int8 takes: one stored query/key/value weight, the padding mask as `mask_index`."
+    import numpy as np, onnx_ir as ir
+    from onnx_ir.passes.common import RemoveUnusedNodesPass
+    g = graph.graph; mask = next(v for v in g.inputs if v.name == "attention_mask")
+    cast, done = None, 0
+    for node in [n for n in g if n.op_type == "Attention" and n.domain == "com.microsoft"]:
+        sizes = node.attributes.get("qkv_hidden_sizes")
+        if sizes is not None and len(set(sizes.as_ints())) > 1: continue   # unequal q, k, v widths: no QAttention
+        weight = node.inputs[1]
+        if not weight.is_initializer():                                      # a Concat of the three stored matrices
+            concat = weight.producer(); parts = [v.const_value for v in concat.inputs]
+            if concat.op_type != "Concat" or any(p is None for p in parts): continue
+            w = np.concatenate([p.numpy() for p in parts], axis=concat.attributes["axis"].as_int())
+            weight = ir.Value(name=f"{node.name}.qkv_weight", shape=ir.Shape(w.shape),
+                              type=ir.TensorType(parts[0].dtype), const_value=ir.tensor(w))
+            g.register_initializer(weight); node.replace_input_with(1, weight)
+        if cast is None:                                                     # one int32 mask for all layers
+            cast = ir.node("Cast", [mask], {"to": ir.DataType.INT32}, name="mask_index")
+            g.insert_before(g.node(0), cast)
+        node.attributes.pop("qkv_hidden_sizes", None)
+        node.resize_inputs(4); node.replace_input_with(3, cast.outputs[0])  # input, weight, bias, mask_index
+        done += 1
+    RemoveUnusedNodesPass()(graph)                                           # the bias chain, now unused
+    return done
 
 # %% ../nbs/09d_onnx.ipynb #49bc7afc
 class SpanScorer(nn.Module):
@@ -159,8 +186,6 @@ def _threads_during_forward(model: nn.Module, n: int):
     model.register_forward_pre_hook(before); model.register_forward_hook(after, always_call=True)
 
 # %% ../nbs/09d_onnx.ipynb #dc212907
-BACKENDS = ("torch", "onnx", "onnx-int8")
-
 def load_onnx(folder, # a folder written by `export_onnx`
               precision: str = "fp32", # "fp32" or "int8" (when exported with quantize="int8")
               threads: int | None = None, # ONNX Runtime intra-op threads
@@ -180,6 +205,9 @@ def load_onnx(folder, # a folder written by `export_onnx`
     if empty: raise ValueError(f"{folder}: no weights for {empty} in its safetensors files")
     if torch_threads: _threads_during_forward(model, torch_threads)
     return model.eval()
+
+# %% ../nbs/09d_onnx.ipynb #7881433f
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 def load_model(path, # a model folder or Hub id
                backend: str = "torch", # "torch", "onnx" (fp32 graph) or "onnx-int8"
