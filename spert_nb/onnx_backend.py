@@ -37,6 +37,15 @@ def _quiet():
     finally: log.setLevel(level)
 
 
+def _check_graph(path, module, args):
+    "Fail when the written graph's output differs from the module's on `args` (real subwords) beyond float rounding."
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    out = torch.from_numpy(session.run(None, {"input_ids": args[0].numpy(), "attention_mask": args[1].numpy()})[0])
+    with torch.no_grad(): ref = module(*args)
+    diff = (out - ref).abs()[args[1].bool()].max().item()
+    if not diff < 1e-3: raise RuntimeError(f"{path}: the graph's output differs from PyTorch's by {diff:.1e}; try fuse=False (--no-fuse)")
+
 # %% ../nbs/09d_onnx.ipynb #37c7c671
 def fuse_for_ort(graph): # an ONNX graph (onnx_ir model) of the encoder; changed in place
     "ONNX Runtime's fused CPU kernels put in place of their patterns: attention, residual + LayerNorm, bias + GELU."
@@ -49,7 +58,7 @@ def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
                    opset: int = _OPSET, # ONNX opset
                    fuse: bool = True, # fuse for ONNX Runtime (`fuse_for_ort`, `plain_attention`); False: as traced
                   ) -> Path:
-    "Export `model.encoder` to ONNX with dynamic batch and length axes; returns `path`."
+    "Export `model.encoder` to ONNX with dynamic batch and length axes, checked against PyTorch; returns `path`."
     enc = model.tokenizer(["a short example", "a somewhat longer example sentence , with more words"],
                           padding=True, return_tensors="pt")
     args = (enc["input_ids"].cpu(), enc["attention_mask"].cpu())
@@ -61,7 +70,22 @@ def export_encoder(model: SpERT, # a SpERT model (its encoder is exported)
                                     output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=opset, dynamo=True)
     if fuse: program.model, _ = fuse_for_ort(program.model); plain_attention(program.model)
     program.save(str(path), external_data=True)
+    _check_graph(path, module, args)                   # the exporter and the rewriters together
     return Path(path)
+
+# %% ../nbs/09d_onnx.ipynb #76e43ae2
+def _from_mask(value, mask) -> bool:
+    "Whether `value` is computed from the padding mask, shapes and small constants alone (as the padding bias is)."
+    todo, seen = [value], set()
+    while todo:
+        v = todo.pop()
+        if v is None or v is mask or id(v) in seen: continue
+        seen.add(id(v))
+        if v.is_graph_input(): return False
+        if v.producer() is None:                                            # a stored tensor: only a small constant
+            if v.const_value is None or v.const_value.size > 16: return False
+        elif v.producer().op_type not in ("Shape", "Size"): todo.extend(v.producer().inputs)   # a shape is no data
+    return True
 
 # %% ../nbs/09d_onnx.ipynb #af7adb00
 def plain_attention(graph): # an ONNX graph (onnx_ir model) after `fuse_for_ort`; changed in place
@@ -71,8 +95,9 @@ def plain_attention(graph): # an ONNX graph (onnx_ir model) after `fuse_for_ort`
     g = graph.graph; mask = next(v for v in g.inputs if v.name == "attention_mask")
     cast, done = None, 0
     for node in [n for n in g if n.op_type == "Attention" and n.domain == "com.microsoft"]:
-        sizes = node.attributes.get("qkv_hidden_sizes")
+        sizes, extra = node.attributes.get("qkv_hidden_sizes"), list(node.inputs[3:]) + [None] * 3
         if sizes is not None and len(set(sizes.as_ints())) > 1: continue   # unequal q, k, v widths: no QAttention
+        if extra[0] is not None or extra[1] is not None or not _from_mask(extra[2], mask): continue  # other masks
         weight = node.inputs[1]
         if not weight.is_initializer():                                      # a Concat of the three stored matrices
             concat = weight.producer(); parts = [v.const_value for v in concat.inputs]
