@@ -100,8 +100,8 @@ def plain_attention(graph): # an ONNX graph (onnx_ir model) after `fuse_for_ort`
         if extra[0] is not None or extra[1] is not None or not _from_mask(extra[2], mask): continue  # other masks
         weight = node.inputs[1]
         if not weight.is_initializer():                                      # a Concat of the three stored matrices
-            concat = weight.producer(); parts = [v.const_value for v in concat.inputs]
-            if concat.op_type != "Concat" or any(p is None for p in parts): continue
+            concat = weight.producer(); parts = [v.const_value for v in (concat.inputs if concat else [])]
+            if concat is None or concat.op_type != "Concat" or any(p is None for p in parts): continue
             w = np.concatenate([p.numpy() for p in parts], axis=concat.attributes["axis"].as_int())
             weight = ir.Value(name=f"{node.name}.qkv_weight", shape=ir.Shape(w.shape),
                               type=ir.TensorType(parts[0].dtype), const_value=ir.tensor(w))
