@@ -29,12 +29,15 @@ class _Encoder(nn.Module):
 
 @contextlib.contextmanager
 def _quiet():
-    "Silence the exporter's progress lines, warnings and log notes (e.g. on torchvision's operators) while it runs."
-    log = logging.getLogger("torch.onnx"); level = log.level; log.setLevel(logging.ERROR)
+    "Silence the exporter's and the graph passes' progress lines, warnings and log notes while they run."
+    logs = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript", "onnx_ir")]
+    levels = [log.level for log in logs]
+    for log in logs: log.setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore"); yield
-    finally: log.setLevel(level)
+    finally:
+        for log, level in zip(logs, levels): log.setLevel(level)
 
 
 def _check_graph(path, module, args):
@@ -112,7 +115,7 @@ def plain_attention(graph): # an ONNX graph (onnx_ir model) after `fuse_for_ort`
         node.attributes.pop("qkv_hidden_sizes", None)
         node.resize_inputs(4); node.replace_input_with(3, cast.outputs[0])  # input, weight, bias, mask_index
         done += 1
-    RemoveUnusedNodesPass()(graph)                                           # the bias chain, now unused
+    with _quiet(): RemoveUnusedNodesPass()(graph)                            # the bias chain, now unused
     return done
 
 # %% ../nbs/09d_onnx.ipynb #49bc7afc
@@ -258,6 +261,7 @@ def export_parser():
     p.add_argument("--out", type=Path, required=True, help="the folder to write (must not exist)")
     p.add_argument("--quantize", choices=["int8"], help="also write the int8 encoder graph (dynamic quantization)")
     p.add_argument("--no-fuse", dest="fuse", action="store_false", help="keep the graph as traced (no fused ONNX Runtime kernels)")
+    p.add_argument("--no-progress", action="store_true", help="no loading bars (as in the other commands)")
     return p
 
 def _export(argv):
