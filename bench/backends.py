@@ -12,6 +12,7 @@ fp32 and int8, torch fp32 and int8; six layers' weights in turn), the GFLOPS of 
 (or the best arithmetic) could give if every other operation were free. Prints a table and, last, one line of JSON.
 """
 import contextlib, json, logging, sys, time
+from functools import partial
 from pathlib import Path
 import torch
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
@@ -154,8 +155,8 @@ def main(model_dir=DEFAULT_MODEL, export_dir=None):
     rows8 = round(padded / len(data[8]))
     rep = min(data[8], key=lambda b: abs(b["input_ids"].numel() - rows8))    # the batch nearest the mean size
     rep_linear, rep_total = encoder_gflop(config, [rep])
-    encoders = {f"{n} encoder": ((lambda e: lambda: e(input_ids=rep["input_ids"], attention_mask=rep["attention_mask"]))(
-        models[n].encoder), rep_total * 1e9) for n in ("torch fp32", "onnx fp32", "onnx int8")}
+    encoders = {f"{n} encoder": (partial(models[n].encoder, input_ids=rep["input_ids"], attention_mask=rep["attention_mask"]),
+                                 rep_total * 1e9) for n in ("torch fp32", "onnx fp32", "onnx int8")}
     probe = gemm_probe(rep["input_ids"].numel(), config.hidden_size, config.intermediate_size, config.num_hidden_layers, encoders)
     del models
     for name, row in figures["rows"].items():
